@@ -1,0 +1,114 @@
+"""The single-table layout: tickets, thread entries, due work, senders, message ids, counters.
+
+| item            | PK                  | SK                    |
+|-----------------|---------------------|-----------------------|
+| ticket          | TICKET#<n>          | META                  |
+| thread entry    | TICKET#<n>          | ENTRY#<iso>#<id>      |
+| due work        | TICKET#<n>          | DUE#<kind>[#<seq>]    |
+| inbound message | INBOUND#<ses id>    | INBOUND               |
+| message id      | MSGID#<Message-ID>  | MSGID                 |
+| sender          | SENDER#<address>    | SENDER                |
+| account         | ACCOUNT#<domain>    | ACCOUNT               |
+| policy snapshot | POLICY#<digest>     | POLICY                |
+| counter         | COUNTER             | TICKET                |
+
+Due work carries `due_shard` and `due_at` only while pending, which makes the DueWork index sparse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from helpdesk.aws.table import Key, Table, Update, Write, put
+
+FIRST_TICKET_NUMBER = 1001
+META = "META"
+
+
+def ticket_pk(number: int) -> str:
+    return f"TICKET#{number}"
+
+
+def inbound_key(ses_message_id: str) -> Key:
+    return (f"INBOUND#{ses_message_id}", "INBOUND")
+
+
+def message_id_key(message_id: str) -> Key:
+    return (f"MSGID#{message_id.strip().lower()}", "MSGID")
+
+
+def sender_key(address: str) -> Key:
+    return (f"SENDER#{address.lower()}", "SENDER")
+
+
+def account_key(domain: str) -> Key:
+    return (f"ACCOUNT#{domain.lower()}", "ACCOUNT")
+
+
+def policy_key(digest: str) -> Key:
+    return (f"POLICY#{digest}", "POLICY")
+
+
+def due_shard(pk: str, sk: str, shards: int) -> str:
+    """Spread due work over shards so no index partition runs hot."""
+    digest = hashlib.blake2b(f"{pk}|{sk}".encode(), digest_size=2).digest()
+    return f"S{int.from_bytes(digest, 'big') % shards}"
+
+
+class TicketStore:
+    def __init__(self, table: Table, due_shards: int = 8) -> None:
+        self.table = table
+        self.due_shards = due_shards
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def get_many(self, keys: list[Key]) -> dict[Key, dict[str, Any]]:
+        return self.table.get_many(keys) if keys else {}
+
+    def ticket(self, number: int) -> dict[str, Any] | None:
+        return self.table.get(ticket_pk(number), META)
+
+    def ticket_items(self, number: int) -> list[dict[str, Any]]:
+        """The ticket, its entries and its due work, in key order."""
+        return self.table.query(
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": ticket_pk(number)}},
+            ConsistentRead=True,
+        )
+
+    # -- writes --------------------------------------------------------------------------
+
+    def next_ticket_number(self) -> int:
+        update = Update("COUNTER", "TICKET", raw_sets=["#value = if_not_exists(#value, :start) + :one"],
+                        values={":start": FIRST_TICKET_NUMBER - 1, ":one": 1})
+        item = self.table.update(update, return_new=True)
+        assert item is not None
+        return int(item["value"])
+
+    def transact(self, writes: list[Write]) -> None:
+        self.table.transact(writes)
+
+    def put(self, item: dict[str, Any], *, only_if_new: bool = False) -> None:
+        self.table.put(item, only_if_new=only_if_new)
+
+    def update(self, update: Update, *, return_new: bool = False) -> dict[str, Any] | None:
+        return self.table.update(update, return_new=return_new)
+
+    # -- item builders used inside transactions ----------------------------------------
+
+    def due_item(self, ticket: int, sk: str, kind: str, due_at: str, payload: dict[str, Any],
+                 lease_owner: str | None = None, lease_until: str | None = None) -> dict[str, Any]:
+        pk = ticket_pk(ticket)
+        item: dict[str, Any] = {
+            "PK": pk, "SK": sk, "type": "due", "ticket": ticket, "kind": kind, "status": "pending",
+            "due_at": lease_until or due_at, "planned_at": due_at, "attempts": 0, "payload": payload,
+            "due_shard": due_shard(pk, sk, self.due_shards),
+        }
+        if lease_owner:
+            item.update(lease_owner=lease_owner, lease_until=lease_until, attempts=1)
+        return item
+
+    @staticmethod
+    def put_write(item: dict[str, Any], *, only_if_new: bool = False, label: str = "") -> Write:
+        return put(item, only_if_new=only_if_new, label=label)

@@ -1,0 +1,375 @@
+"""Inbound mail: one SES record becomes a new ticket, a threaded reply, or a logged drop.
+
+The order of work keeps every promise durable: the raw mail is already in S3 (SES put it there),
+the ticket, its first thread entry and the acknowledgment obligation are written in one
+transaction, and only then is the acknowledgment sent on the fast path. A crash anywhere leaves
+either nothing (SES/Lambda retries) or a pending obligation that the sweeper finishes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from helpdesk.accounts import DEFAULT_DOMAIN, Account, candidate_domains, pick_account
+from helpdesk.acknowledgment import AckSender, excerpt_lines
+from helpdesk.aws.blobs import BlobStore
+from helpdesk.aws.table import Update
+from helpdesk.aws.ticket_store import (
+    META,
+    TicketStore,
+    account_key,
+    inbound_key,
+    message_id_key,
+    policy_key,
+    sender_key,
+    ticket_pk,
+)
+from helpdesk.classifier import Classification, Classifier
+from helpdesk.clock import Clock, iso
+from helpdesk.errors import ConflictError, RawMailMissingError
+from helpdesk.events import SesRecord
+from helpdesk.mail.addresses import read_token
+from helpdesk.mail.loops import ack_suppression, drop_reason
+from helpdesk.mail.parsing import InboundMail, clean_header_text, parse_mail
+from helpdesk.observability import logger, metrics
+from helpdesk.policy.loader import policy_digest, policy_document
+from helpdesk.policy.models import Policy
+from helpdesk.settings import InboundSettings
+from helpdesk.sla import plan
+
+OutcomeName = Literal["created", "threaded", "dropped", "quarantined", "duplicate"]
+MAX_INLINE_TEXT = 16_000  # longer bodies go to S3; DynamoDB items are capped at 400 KB
+_TAG = re.compile(r"\[#(\d{1,12})\]")
+
+
+@dataclass
+class Outcome:
+    message_id: str
+    outcome: OutcomeName
+    ticket: int | None = None
+    severity: str | None = None
+    reason: str | None = None
+    emails_sent: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"message_id": self.message_id, "outcome": self.outcome, "ticket": self.ticket,
+                "severity": self.severity, "reason": self.reason, "emails_sent": self.emails_sent}
+
+
+@dataclass
+class _Context:
+    """Everything one BatchGetItem tells us about a message before we decide what it is."""
+
+    record: SesRecord
+    mail: InboundMail
+    sender: str
+    raw_key: str
+    items: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    token_ticket: int | None = None
+    tag_ticket: int | None = None
+
+    def item(self, key: tuple[str, str]) -> dict[str, Any] | None:
+        return self.items.get(key)
+
+
+class InboundProcessor:
+    def __init__(self, *, settings: InboundSettings, store: TicketStore, blobs: BlobStore, ack: AckSender,
+                 policy: Policy, clock: Clock, signing_key: bytes) -> None:
+        self.settings = settings
+        self.store = store
+        self.blobs = blobs
+        self.ack = ack
+        self.policy = policy
+        self.clock = clock
+        self.signing_key = signing_key
+        self.classifier = Classifier(policy)
+        self._policy_saved = False
+
+    # -- entry point -------------------------------------------------------------------------
+
+    def handle(self, record: SesRecord) -> Outcome:
+        logger.append_keys(ses_message_id=record.message_id)
+        verdict = self._quarantine_reason(record)
+        raw_key = f"{self.settings.raw_mail_prefix}{record.message_id}"
+        if verdict:
+            return self._record_terminal(record, raw_key, "quarantined", verdict)
+        mail = self._read_mail(record, raw_key)
+        sender = mail.from_address or _envelope_sender(record.source)
+        reason = drop_reason(mail, _return_path(record, mail))
+        if reason is None and not sender:
+            reason = "no_sender_address"
+        if reason:
+            return self._record_terminal(record, raw_key, "dropped", reason, mail=mail)
+        assert sender is not None
+        ctx = _Context(record=record, mail=mail, sender=sender, raw_key=raw_key)
+        self._load_context(ctx)
+        previous = ctx.item(inbound_key(record.message_id))
+        if previous:
+            return self._duplicate(record, previous)
+        existing = self._existing_ticket(ctx)
+        if existing:
+            return self._thread_reply(ctx, existing)
+        return self._create_ticket(ctx)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _quarantine_reason(record: SesRecord) -> str | None:
+        if record.verdicts.virus == "FAIL":
+            return "virus_verdict_fail"
+        if record.verdicts.spam == "FAIL":
+            return "spam_verdict_fail"
+        return None
+
+    def _read_mail(self, record: SesRecord, raw_key: str) -> InboundMail:
+        try:
+            return parse_mail(self.blobs.read(raw_key))
+        except RawMailMissingError:
+            # SES writes the object before invoking us, so this is an operator problem; the event
+            # still carries the headers, so the customer is not left without a ticket.
+            logger.error("raw_mail_missing", extra={"s3_key": raw_key})
+            metrics.add_metric(name="RawMailMissing", unit="Count", value=1)
+            return _mail_from_event(record)
+
+    def _load_context(self, ctx: _Context) -> None:
+        keys = [inbound_key(ctx.record.message_id), sender_key(ctx.sender)]
+        keys += [message_id_key(mid) for mid in ctx.mail.thread_ids[:20]]
+        keys += [account_key(d) for d in [*candidate_domains(ctx.sender), DEFAULT_DOMAIN]]
+        for recipient in ctx.record.recipients:
+            token = read_token(recipient, self.settings.support_address, self.signing_key)
+            if token and token.audience == "customer":
+                ctx.token_ticket = token.ticket
+        tag = _TAG.search(ctx.mail.subject)
+        if tag:
+            ctx.tag_ticket = int(tag.group(1))
+        for number in {ctx.token_ticket, ctx.tag_ticket} - {None}:
+            keys.append((ticket_pk(number), META))  # type: ignore[arg-type]
+        if not self._policy_saved:
+            keys.append(policy_key(policy_digest(self.policy)))
+        ctx.items = self.store.get_many(keys)
+        if policy_key(policy_digest(self.policy)) in ctx.items:
+            self._policy_saved = True
+
+    def _existing_ticket(self, ctx: _Context) -> dict[str, Any] | None:
+        """Threading in order of trust: signed token, then Message-ID references, then subject tag."""
+        if ctx.token_ticket is not None:
+            ticket = ctx.item((ticket_pk(ctx.token_ticket), META))
+            if ticket:
+                return ticket
+        for mid in ctx.mail.thread_ids[:20]:
+            known = ctx.item(message_id_key(mid))
+            if known:
+                return self.store.ticket(int(known["ticket"]))
+        if ctx.tag_ticket is not None:
+            ticket = ctx.item((ticket_pk(ctx.tag_ticket), META))
+            if ticket and ctx.sender in set(ticket.get("participants") or ()):
+                return ticket
+            if ticket:
+                logger.warning("subject_tag_from_non_participant", extra={"ticket": ctx.tag_ticket})
+        return None
+
+    def _account(self, ctx: _Context) -> Account:
+        found = {item["domain"]: Account.from_item(item) for key, item in ctx.items.items()
+                 if key[0].startswith("ACCOUNT#")}
+        return pick_account(ctx.sender, found)
+
+    # -- outcomes ------------------------------------------------------------------------------
+
+    def _record_terminal(self, record: SesRecord, raw_key: str, outcome: OutcomeName, reason: str,
+                         mail: InboundMail | None = None) -> Outcome:
+        now = self.clock.now()
+        pk, sk = inbound_key(record.message_id)
+        item = {"PK": pk, "SK": sk, "type": "inbound", "outcome": outcome, "reason": reason, "raw_key": raw_key,
+                "received_at": iso(record.received_at), "recorded_at": iso(now),
+                "verdicts": record.verdicts.as_dict(), "expires_at": int((now + timedelta(days=400)).timestamp())}
+        writes = [self.store.put_write(item, only_if_new=True, label="inbound")]
+        for address in (mail.failed_recipients if mail else [])[:50]:
+            spk, ssk = sender_key(address)
+            writes.append(Update(spk, ssk, sets={"undeliverable": True, "undeliverable_since": iso(now),
+                                                 "address_hash": _hash(address)}).write())
+        try:
+            self.store.transact(writes) if len(writes) > 1 else self.store.put(item, only_if_new=True)
+        except ConflictError:
+            return Outcome(record.message_id, "duplicate", reason=reason)
+        log = logger.warning if outcome == "quarantined" else logger.info
+        log(f"message_{outcome}", extra={"reason": reason, "s3_key": raw_key,
+                                          "bounced_addresses": len(mail.failed_recipients) if mail else 0})
+        metrics.add_metric(name="MessagesQuarantined" if outcome == "quarantined" else "MessagesDropped",
+                           unit="Count", value=1)
+        return Outcome(record.message_id, outcome, reason=reason)
+
+    def _duplicate(self, record: SesRecord, previous: dict[str, Any]) -> Outcome:
+        logger.info("duplicate_delivery", extra={"first_outcome": previous.get("outcome")})
+        ticket = previous.get("ticket")
+        sent = 0
+        if ticket and previous.get("outcome") == "created":
+            # The first delivery may have crashed before acknowledging: finish the job if so.
+            sent = self.ack.retry_pending(int(ticket))
+        return Outcome(record.message_id, "duplicate", ticket=ticket, severity=previous.get("severity"),
+                       reason=previous.get("outcome"), emails_sent=sent)
+
+    def _entry(self, ctx: _Context, number: int, kind: str, classification: Classification | None,
+               attachments: list[dict[str, Any]], text_key: str | None) -> dict[str, Any]:
+        mail, now = ctx.mail, self.clock.now()
+        text = mail.new_text or ""
+        entry: dict[str, Any] = {
+            "PK": ticket_pk(number), "SK": f"ENTRY#{iso(now)}#{_hash(ctx.record.message_id)}",
+            "type": "entry", "kind": kind, "at": iso(now), "actor": ctx.sender, "direction": "inbound",
+            "visibility": "public", "subject": mail.subject, "message_id": mail.message_id,
+            "ses_message_id": ctx.record.message_id, "raw_key": ctx.raw_key,
+            "text": text[:MAX_INLINE_TEXT], "text_truncated": len(text) > MAX_INLINE_TEXT, "text_key": text_key,
+            "html_only": mail.html_only, "attachments": attachments, "verdicts": ctx.record.verdicts.as_dict(),
+            "defects": mail.defects[:10],
+        }
+        if classification:
+            entry["classification"] = classification.as_dict()
+        return entry
+
+    def _store_parts(self, ctx: _Context) -> tuple[list[dict[str, Any]], str | None]:
+        """Attachments and oversized bodies live in S3; the item keeps only their keys."""
+        base = f"attachments/{ctx.record.message_id}"
+        stored = []
+        for i, attachment in enumerate(ctx.mail.attachments[:50]):
+            key = self.blobs.write(f"{base}/{i + 1}-{attachment.filename}", attachment.payload,
+                                   attachment.content_type)
+            stored.append({"name": attachment.filename, "content_type": attachment.content_type,
+                           "size": attachment.size, "key": key})
+        text_key = None
+        if len(ctx.mail.text) > MAX_INLINE_TEXT:
+            text_key = self.blobs.write(f"bodies/{ctx.record.message_id}.txt", ctx.mail.text.encode(),
+                                        "text/plain; charset=utf-8")
+        return stored, text_key
+
+    def _thread_reply(self, ctx: _Context, ticket: dict[str, Any]) -> Outcome:
+        number = int(ticket["number"])
+        logger.append_keys(ticket=number)
+        attachments, text_key = self._store_parts(ctx)
+        entry = self._entry(ctx, number, "customer_reply", None, attachments, text_key)
+        now = iso(self.clock.now())
+        inbound = self._inbound_item(ctx, "threaded", number, ticket.get("severity"))
+        update = Update(ticket_pk(number), META, sets={"updated_at": now, "last_customer_at": now},
+                        adds={"participants": {ctx.sender}, "customer_replies": 1, "version": 1},
+                        condition="attribute_exists(PK)", label="ticket")
+        writes = [self.store.put_write(inbound, only_if_new=True, label="inbound"), self.store.put_write(entry),
+                  update.write()]
+        if ctx.mail.message_id:
+            writes.append(self.store.put_write(self._message_id_item(ctx.mail.message_id, number)))
+        try:
+            self.store.transact(writes)
+        except ConflictError as exc:
+            if "inbound" in str(exc):
+                return Outcome(ctx.record.message_id, "duplicate", ticket=number)
+            raise
+        logger.info("reply_threaded", extra={"ticket": number, "attachments": len(attachments)})
+        metrics.add_metric(name="TicketsThreaded", unit="Count", value=1)
+        return Outcome(ctx.record.message_id, "threaded", ticket=number, severity=ticket.get("severity"))
+
+    def _create_ticket(self, ctx: _Context) -> Outcome:
+        now = self.clock.now()
+        account = self._account(ctx)
+        classification = self.classifier.classify(ctx.mail.subject, ctx.mail.new_text, account)
+        targets = plan(self.policy, classification.severity, now, account, classification.triggers)
+        sender_item = ctx.item(sender_key(ctx.sender)) or {}
+        suppressed = self.ack.suppression_reason(ctx.mail, sender_item, now) or ack_suppression(ctx.mail)
+        attachments, text_key = self._store_parts(ctx)
+        number = self.store.next_ticket_number()
+        logger.append_keys(ticket=number)
+        ticket = {
+            "PK": ticket_pk(number), "SK": META, "type": "ticket", "number": number, "status": "new",
+            "severity": classification.severity, "issue_type": classification.issue_type,
+            "triggers": classification.triggers, "emotion": classification.emotion,
+            "subject": ctx.mail.subject or "(no subject)", "requester": ctx.sender,
+            "requester_name": ctx.mail.from_name, "participants": {ctx.sender},
+            "account_domain": account.domain, "account_name": account.name,
+            "created_at": iso(now), "updated_at": iso(now), "version": 1, "customer_replies": 0,
+            "policy_name": self.policy.name, "policy_digest": policy_digest(self.policy),
+            "first_response_due": iso(targets.first_response_due),
+            "first_response_seconds": int(targets.first_response.total_seconds()),
+            "excerpt": excerpt_lines(ctx.mail.new_text), "resolution_due": iso(targets.resolution_due),
+            "workaround_due": iso(targets.workaround_due) if targets.workaround_due else None,
+            "update_every_seconds": int(targets.update_every.total_seconds()) if targets.update_every else None,
+            "modifiers": targets.modifiers, "after_hours": targets.after_hours,
+            "verdicts": ctx.record.verdicts.as_dict(), "ack_suppressed": suppressed,
+            "root_message_id": ctx.mail.message_id, "thread_references": _references(ctx.mail),
+        }
+        entry = self._entry(ctx, number, "customer_message", classification, attachments, text_key)
+        writes = [
+            self.store.put_write(self._inbound_item(ctx, "created", number, classification.severity),
+                                 only_if_new=True, label="inbound"),
+            self.store.put_write(ticket, only_if_new=True, label="ticket"),
+            self.store.put_write(entry),
+        ]
+        if ctx.mail.message_id:
+            writes.append(self.store.put_write(self._message_id_item(ctx.mail.message_id, number)))
+        if not self._policy_saved:
+            pk, sk = policy_key(policy_digest(self.policy))
+            writes.append(self.store.put_write({"PK": pk, "SK": sk, "type": "policy",
+                                                "document": policy_document(self.policy)}))
+        if not suppressed:
+            writes.append(self.store.put_write(self.ack.obligation(number, now)))
+            writes.append(self.ack.record_ack_update(ctx.sender, sender_item, now).write())
+        try:
+            self.store.transact(writes)
+        except ConflictError as exc:
+            if "inbound" in str(exc):  # a concurrent delivery of the same message won the race
+                logger.info("duplicate_delivery_race", extra={"wasted_number": number})
+                return Outcome(ctx.record.message_id, "duplicate")
+            raise
+        self._policy_saved = True
+        logger.info("ticket_created", extra={"severity": classification.severity, "issue_type":
+                    classification.issue_type, "triggers": classification.triggers,
+                    "account": account.domain, "ack_suppressed": suppressed})
+        metrics.add_metric(name="TicketsCreated", unit="Count", value=1)
+        sent = 0 if suppressed else self.ack.send_now(number, ticket, account)
+        return Outcome(ctx.record.message_id, "created", ticket=number, severity=classification.severity,
+                       reason=suppressed, emails_sent=sent)
+
+    def _inbound_item(self, ctx: _Context, outcome: str, number: int, severity: str | None) -> dict[str, Any]:
+        pk, sk = inbound_key(ctx.record.message_id)
+        now = self.clock.now()
+        return {"PK": pk, "SK": sk, "type": "inbound", "outcome": outcome, "ticket": number, "severity": severity,
+                "raw_key": ctx.raw_key, "received_at": iso(ctx.record.received_at), "recorded_at": iso(now),
+                "expires_at": int((now + timedelta(days=400)).timestamp())}
+
+    @staticmethod
+    def _message_id_item(message_id: str, number: int) -> dict[str, Any]:
+        pk, sk = message_id_key(message_id)
+        return {"PK": pk, "SK": sk, "type": "message_id", "ticket": number}
+
+
+def _hash(value: str) -> str:
+    return hashlib.blake2b(value.encode(), digest_size=6).hexdigest()
+
+
+def _references(mail: InboundMail) -> list[str]:
+    chain = [*mail.references, mail.message_id] if mail.message_id else list(mail.references)
+    return [m for m in chain if m][-10:]
+
+
+def _envelope_sender(source: str) -> str | None:
+    source = (source or "").strip().strip("<>").lower()
+    return source if "@" in source else None
+
+
+def _return_path(record: SesRecord, mail: InboundMail) -> str | None:
+    header = mail.header("return-path")
+    if header is not None:
+        return header
+    return record.source if record.source is not None else None
+
+
+def _mail_from_event(record: SesRecord) -> InboundMail:
+    """A best-effort message from the headers SES put in the event, for when S3 has no body."""
+    mail = InboundMail(defects=["raw_mail_missing"])
+    for name, value in record.headers:
+        mail.headers.setdefault(name.lower(), []).append(clean_header_text(value, 4000))
+    raw = "\r\n".join(f"{n}: {v}" for n, v in record.headers).encode("utf-8", "replace") + b"\r\n\r\n"
+    parsed = parse_mail(raw)
+    parsed.defects.append("raw_mail_missing")
+    if not parsed.subject and record.subject:
+        parsed.subject = clean_header_text(record.subject)
+    return parsed

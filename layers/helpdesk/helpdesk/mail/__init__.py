@@ -1,0 +1,1 @@
+"""Reading and writing email: MIME parsing, quoted-history stripping, loop defence, composing."""

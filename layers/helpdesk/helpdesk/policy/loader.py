@@ -1,0 +1,105 @@
+"""Load, validate and fingerprint policy files.
+
+A policy is named by preset (`p0-p3`), by a file in the layer's `policies/` folder, or by path.
+Validation errors name the file, the field path and the problem.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from helpdesk.errors import PolicyError
+from helpdesk.policy.models import Policy
+
+PRESETS_DIR = Path(__file__).parent / "presets"
+# Deployments add their own policy files beside the package in the layer (layers/helpdesk/policies/).
+CUSTOM_DIR = Path(__file__).resolve().parents[2] / "policies"
+DEFAULT_PRESET = "p0-p3"
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+CLASSIFIERS_DIR = PRESETS_DIR / "classifiers"
+
+
+def preset_names() -> list[str]:
+    return sorted(p.stem for p in PRESETS_DIR.glob("*.yaml"))
+
+
+def _expand_classifier(data: dict[str, Any], source: str) -> None:
+    """`classifier: common` names a shared rule file instead of writing the rules inline."""
+    name = data.get("classifier")
+    if not isinstance(name, str):
+        return
+    path = CLASSIFIERS_DIR / f"{name}.yaml"
+    if not path.is_file():
+        raise PolicyError(f"{source}: classifier: no shared classifier rules named {name!r}")
+    data["classifier"] = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
+
+
+def policy_path(name: str) -> Path:
+    for candidate in (PRESETS_DIR / f"{name}.yaml", CUSTOM_DIR / f"{name}.yaml", Path(name)):
+        if candidate.is_file():
+            return candidate
+    known = ", ".join(preset_names())
+    raise PolicyError(f"{name}: no such preset or file (presets: {known})")
+
+
+@lru_cache(maxsize=16)
+def load_policy(name: str = DEFAULT_PRESET) -> Policy:
+    path = policy_path(name)
+    return parse_policy(path.read_text(encoding="utf-8"), source=str(path))
+
+
+def parse_policy(text: str, source: str = "<policy>") -> Policy:
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader/CSafeLoader only
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{source}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise PolicyError(f"{source}: expected a mapping at the top level")
+    _expand_classifier(data, source)
+    return validate_policy(data, source)
+
+
+def validate_policy(data: dict[str, Any], source: str = "<policy>") -> Policy:
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        raise PolicyError("\n".join(format_errors(source, exc))) from exc
+
+
+def format_errors(source: str, exc: ValidationError) -> list[str]:
+    lines = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        lines.append(f"{source}: {where}: {message}")
+    return lines
+
+
+def policy_document(policy: Policy) -> dict[str, Any]:
+    return policy.model_dump(mode="json")
+
+
+_digests: dict[int, tuple[Policy, str]] = {}
+
+
+def policy_digest(policy: Policy) -> str:
+    """A short content hash; tickets store it to find the policy snapshot they opened under."""
+    cached = _digests.get(id(policy))
+    if cached and cached[0] is policy:
+        return cached[1]
+    canonical = json.dumps(policy_document(policy), sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    _digests[id(policy)] = (policy, digest)
+    return digest

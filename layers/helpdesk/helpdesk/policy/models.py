@@ -1,0 +1,348 @@
+"""The policy file's schema: what a support leader can read, change, check and simulate.
+
+Every field is validated; unknown keys are errors, so a typo never silently disables a rule.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
+
+from helpdesk.policy.durations import Duration
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+ALWAYS_OPEN = "24x7"
+_RANGE = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OpeningRange(Strict):
+    """One span of opening hours within a day; `end` of 24:00 is written as `00:00`."""
+
+    start: time
+    end: time | None  # None means midnight at the end of the day
+
+    @classmethod
+    def parse(cls, text: str) -> OpeningRange:
+        match = _RANGE.match(text.strip())
+        if not match:
+            raise ValueError(f"expected opening hours like '07:00-19:00', got {text!r}")
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2):
+            raise ValueError(f"not a time of day in {text!r}")
+        start = time(h1, m1)
+        end = None if (h2, m2) in ((24, 0), (0, 0)) else time(h2, m2)
+        if end is not None and end <= start:
+            raise ValueError(f"opening hours must end after they start: {text!r}")
+        return cls(start=start, end=end)
+
+    @model_serializer
+    def _as_text(self) -> str:
+        end = "24:00" if self.end is None else self.end.strftime("%H:%M")
+        return f"{self.start.strftime('%H:%M')}-{end}"
+
+    def seconds(self) -> tuple[int, int]:
+        end = 86400 if self.end is None else self.end.hour * 3600 + self.end.minute * 60
+        return self.start.hour * 3600 + self.start.minute * 60, end
+
+
+def _parse_week(value: object) -> object:
+    """Accept `{mon: "07:00-19:00"}`, lists of ranges, or `{mon-fri: ...}` shorthands."""
+    if not isinstance(value, dict):
+        return value
+    week: dict[str, list[OpeningRange]] = {}
+    for key, spans in value.items():
+        days = _expand_days(str(key))
+        items = spans if isinstance(spans, list) else [s for s in str(spans).split(",") if s.strip()]
+        ranges = [s if isinstance(s, OpeningRange) else OpeningRange.parse(str(s)) for s in items]
+        for day in days:
+            week.setdefault(day, []).extend(ranges)
+    return week
+
+
+def _expand_days(key: str) -> list[str]:
+    key = key.strip().lower()
+    if "-" in key:
+        first, last = key.split("-", 1)
+        if first not in WEEKDAYS or last not in WEEKDAYS:
+            raise ValueError(f"unknown weekday range {key!r}; use mon..sun")
+        i, j = WEEKDAYS.index(first), WEEKDAYS.index(last)
+        return list(WEEKDAYS[i : j + 1])
+    if key not in WEEKDAYS:
+        raise ValueError(f"unknown weekday {key!r}; use mon..sun")
+    return [key]
+
+
+class HolidaySource(Strict):
+    """Public holidays from the `holidays` package."""
+
+    country: str
+    subdivision: str | None = None
+    categories: list[str] = Field(default_factory=list)
+
+
+class AppliesTo(Strict):
+    severities: list[str] = Field(default_factory=list)
+    account_flags: list[str] = Field(default_factory=list)
+
+
+class CalendarVariant(Strict):
+    """Extra opening hours that apply to some tickets (strategic accounts, critical issues)."""
+
+    description: str = ""
+    hours: dict[Weekday, list[OpeningRange]]
+    applies_to: AppliesTo
+    open_on_holidays: bool = False
+
+    @field_validator("hours", mode="before")
+    @classmethod
+    def _week(cls, value: object) -> object:
+        return _parse_week(value)
+
+
+class Calendar(Strict):
+    timezone: str
+    hours: dict[Weekday, list[OpeningRange]]
+    holidays: HolidaySource | None = None
+    extra_holidays: list[date] = Field(default_factory=list)
+    variants: dict[str, CalendarVariant] = Field(default_factory=dict)
+
+    @field_validator("hours", mode="before")
+    @classmethod
+    def _week(cls, value: object) -> object:
+        return _parse_week(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA timezone {value!r}") from exc
+        return value
+
+
+class Severity(Strict):
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    description: str = ""
+    first_response: Duration
+    first_response_after_hours: Duration | None = None
+    update_every: Duration | None = None  # None: updates "as needed", no cadence
+    workaround: Duration | None = None
+    resolution: Duration
+    clock: str = ALWAYS_OPEN
+    hours_calendar: str | None = None  # decides "after hours" for first_response_after_hours
+    notify_management_after: Duration | None = None
+    follow_ups: list[Duration] = Field(default_factory=list)
+    health_window: Duration | None = None
+    postmortem: bool = False
+    response_compliance_target: float | None = Field(default=None, ge=0, le=100)
+    resolution_compliance_target: float | None = Field(default=None, ge=0, le=100)
+    sms: bool = False  # whether escalations at this severity also page by SMS
+
+
+class Level(Strict):
+    name: str
+    roles: list[str]
+
+
+ConditionName = Literal["acknowledged", "first_response", "resolved"]
+
+
+class EscalationStep(Strict):
+    after: Duration
+    unless: ConditionName
+    level: str
+    repeat_every: Duration | None = None
+    repeat_times: int = Field(default=0, ge=0, le=50)
+
+
+class TriggerAction(Strict):
+    description: str = ""
+    escalate_to: str | None = None
+    raise_severity_to: str | None = None
+    notify: list[str] = Field(default_factory=list)
+
+
+class ExecutiveRule(Strict):
+    """Who in the C-suite hears about which tickets."""
+
+    role: str
+    min_arr: float | None = None
+    min_revenue_share: float | None = Field(default=None, gt=0, le=1)
+    triggers: list[str] = Field(default_factory=list)
+    issue_types: list[str] = Field(default_factory=list)
+
+
+class ModifierCondition(Strict):
+    account_flags: list[str] = Field(default_factory=list)
+    min_arr: float | None = None
+    customer_for_less_than: Duration | None = None
+    industries: list[str] = Field(default_factory=list)
+    triggers: list[str] = Field(default_factory=list)
+
+
+class AccountModifier(Strict):
+    """Targets scale by `factor` (0.5 means 50% faster) when any condition matches."""
+
+    description: str = ""
+    factor: float = Field(gt=0, le=1)
+    when: list[ModifierCondition]
+
+
+class PhraseRule(Strict):
+    """Phrases that, when present and not negated, vote for an outcome with a weight."""
+
+    phrases: list[str]
+    weight: float = 1.0
+
+
+class SeverityRule(PhraseRule):
+    severity: str
+
+
+class TriggerRule(PhraseRule):
+    trigger: str
+    industries: list[str] = Field(default_factory=list)  # only for accounts in these industries
+
+
+class ImpactThreshold(Strict):
+    at_least: float
+    severity: str
+
+
+class ClassifierRules(Strict):
+    default_severity: str
+    default_issue_type: str = "question"
+    negations: list[str]
+    reassurances: list[str] = Field(default_factory=list)
+    severity_rules: dict[str, SeverityRule]
+    trigger_rules: dict[str, TriggerRule]
+    issue_types: dict[str, list[str]]
+    emotions: dict[str, list[str]]
+    money_per_hour: list[ImpactThreshold] = Field(default_factory=list)
+    users_affected: list[ImpactThreshold] = Field(default_factory=list)
+    industry_floor: dict[str, str] = Field(default_factory=dict)
+    account_flag_floor: dict[str, str] = Field(default_factory=dict)
+
+
+class AckLimits(Strict):
+    per_hour: int = Field(default=3, ge=0)
+    per_day: int = Field(default=10, ge=0)
+
+
+class RepeatContacts(Strict):
+    count: int = Field(default=3, ge=2)
+    within: Duration = timedelta(hours=24)
+
+
+class Thresholds(Strict):
+    csat_low_below: float = 3.0
+    nps_detractor_below: int = 6
+    revenue_risk_min_arr: float = 100_000
+    repeat_contacts: RepeatContacts = RepeatContacts()
+    breach_warnings: list[float] = Field(default_factory=lambda: [0.75, 0.9])
+
+
+class Templates(Strict):
+    acknowledgment: str = "acknowledgment"
+    override_dir: str | None = None
+
+
+class Policy(Strict):
+    name: str
+    description: str = ""
+    company_annual_revenue: float | None = None
+    severities: dict[str, Severity]
+    default_severity: str
+    calendars: dict[str, Calendar] = Field(default_factory=dict)
+    levels: dict[str, Level]
+    escalation: dict[str, list[EscalationStep]] = Field(default_factory=dict)
+    triggers: dict[str, TriggerAction] = Field(default_factory=dict)
+    executive_rules: list[ExecutiveRule] = Field(default_factory=list)
+    modifiers: dict[str, AccountModifier] = Field(default_factory=dict)
+    classifier: ClassifierRules
+    thresholds: Thresholds = Thresholds()
+    ack_limits: AckLimits = AckLimits()
+    templates: Templates = Templates()
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> Policy:
+        problems = list(self._reference_problems())
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _reference_problems(self):  # noqa: C901 - one flat list of cross-checks reads best
+        sev_ids = set(self.severities)
+        known_names = self._alias_map()
+        if self.default_severity not in known_names:
+            yield f"default_severity: unknown severity {self.default_severity!r}"
+        for sid, sev in self.severities.items():
+            for field, cal in (("clock", sev.clock), ("hours_calendar", sev.hours_calendar)):
+                if cal and cal != ALWAYS_OPEN and cal not in self.calendars:
+                    yield f"severities.{sid}.{field}: unknown calendar {cal!r}"
+        for sid, steps in self.escalation.items():
+            if sid not in sev_ids:
+                yield f"escalation.{sid}: unknown severity"
+            for i, step in enumerate(steps):
+                if step.level not in self.levels:
+                    yield f"escalation.{sid}.{i}.level: unknown escalation level {step.level!r}"
+        for tid, action in self.triggers.items():
+            if action.escalate_to and action.escalate_to not in self.levels:
+                yield f"triggers.{tid}.escalate_to: unknown escalation level {action.escalate_to!r}"
+            if action.raise_severity_to and action.raise_severity_to not in known_names:
+                yield f"triggers.{tid}.raise_severity_to: unknown severity {action.raise_severity_to!r}"
+        for rid, rule in self.classifier.severity_rules.items():
+            if rule.severity not in known_names:
+                yield f"classifier.severity_rules.{rid}.severity: unknown severity {rule.severity!r}"
+        for rid, trule in self.classifier.trigger_rules.items():
+            if trule.trigger not in self.triggers:
+                yield f"classifier.trigger_rules.{rid}.trigger: no action defined under triggers for {trule.trigger!r}"
+        thresholds = [*self.classifier.money_per_hour, *self.classifier.users_affected]
+        floors = [*self.classifier.industry_floor.values(), *self.classifier.account_flag_floor.values()]
+        for sev in [t.severity for t in thresholds] + floors + [self.classifier.default_severity]:
+            if sev not in known_names:
+                yield f"classifier: unknown severity {sev!r}"
+        for name, calendar in self.calendars.items():
+            for vname, variant in calendar.variants.items():
+                for s in variant.applies_to.severities:
+                    if s not in known_names:
+                        yield f"calendars.{name}.variants.{vname}.applies_to.severities: unknown severity {s!r}"
+
+    # -- lookups -------------------------------------------------------------------------
+
+    def _alias_map(self) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for sid, sev in self.severities.items():
+            for alias in (sid, sev.name, *sev.aliases):
+                names[alias] = sid
+                names[alias.lower()] = sid
+        return names
+
+    def resolve_severity(self, name: str) -> str:
+        """Map any id, display name or alias (case-insensitive) to the severity id."""
+        names = self._alias_map()
+        found = names.get(name) or names.get(name.strip().lower())
+        if not found:
+            raise KeyError(f"unknown severity {name!r}; known: {', '.join(self.severities)}")
+        return found
+
+    def severity(self, name: str) -> Severity:
+        return self.severities[self.resolve_severity(name)]
+
+    def rank(self, severity_id: str) -> int:
+        """0 is the most severe; severities are listed most severe first."""
+        return list(self.severities).index(severity_id)
+
+    def more_severe(self, a: str, b: str) -> str:
+        return a if self.rank(a) <= self.rank(b) else b

@@ -1,0 +1,48 @@
+"""Each function's environment as a validated model, checked at cold start.
+
+tests/test_template.py asserts that template.yaml gives each function exactly these variables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]):  # noqa: ANN206 - returns the subclass
+        try:
+            return cls.model_validate(dict(env))
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise SettingsError(f"{cls.__name__}: {problems}") from exc
+
+
+class CommonSettings(_Settings):
+    table_name: str = Field(alias="TABLE_NAME", min_length=1)
+    support_address: str = Field(alias="SUPPORT_ADDRESS", pattern=r"^[^@\s+]+@[^@\s]+$")
+    policy_name: str = Field(alias="POLICY_NAME", min_length=1)
+    signing_key_secret: str = Field(alias="SIGNING_KEY_SECRET_ARN", min_length=1)
+    team_name: str = Field(alias="TEAM_NAME", min_length=1)
+    due_shards: int = Field(alias="DUE_SHARDS", ge=1, le=64)
+
+
+class InboundSettings(CommonSettings):
+    inbound_bucket: str = Field(alias="INBOUND_BUCKET", min_length=1)
+    raw_mail_prefix: str = Field(alias="RAW_MAIL_PREFIX")
+    staff_domains: tuple[str, ...] = Field(alias="STAFF_DOMAINS")
+
+    @field_validator("staff_domains", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(d.strip().lower() for d in value.split(",") if d.strip())
+        return value

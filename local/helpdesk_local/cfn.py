@@ -1,0 +1,115 @@
+"""Read template.yaml the way CloudFormation would: short-form tags and the intrinsics we use.
+
+The local runtime provisions from this file, so the template stays the one list of resources.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    pass
+
+
+def _tag(name: str):
+    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
+        if isinstance(node, yaml.ScalarNode):
+            value: Any = loader.construct_scalar(node)
+            if name == "Fn::GetAtt" and isinstance(value, str):
+                value = value.split(".", 1)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)
+        return {name: value}
+
+    return construct
+
+
+for _short in ("Ref", "Sub", "GetAtt", "Join", "If", "Select", "Split", "Equals", "Not", "And", "Or",
+               "FindInMap", "Base64", "GetAZs", "ImportValue", "Condition", "Cidr"):
+    _CfnLoader.add_constructor(f"!{_short}", _tag(_short if _short in ("Ref", "Condition") else f"Fn::{_short}"))
+
+
+def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+
+
+@dataclass
+class Resolver:
+    """Resolves intrinsics against parameters and the physical ids of provisioned resources."""
+
+    template: dict[str, Any]
+    parameters: dict[str, Any] = field(default_factory=dict)
+    physical: dict[str, str] = field(default_factory=dict)
+    attributes: dict[tuple[str, str], str] = field(default_factory=dict)
+    pseudo: dict[str, str] = field(default_factory=dict)
+
+    def parameter(self, name: str) -> Any:
+        if name in self.parameters:
+            return self.parameters[name]
+        spec = self.template.get("Parameters", {}).get(name)
+        if spec is None:
+            raise KeyError(f"unknown parameter {name}")
+        default = spec.get("Default")
+        if spec.get("Type") == "CommaDelimitedList" and isinstance(default, str):
+            return [d.strip() for d in default.split(",")]
+        return default
+
+    def ref(self, name: str) -> Any:
+        if name in self.pseudo:
+            return self.pseudo[name]
+        if name in self.template.get("Parameters", {}) or name in self.parameters:
+            return self.parameter(name)
+        if name in self.physical:
+            return self.physical[name]
+        raise KeyError(f"Ref to {name}, which is neither a parameter nor a provisioned resource")
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            (key, arg), = value.items()
+            if key == "Ref":
+                return self.ref(arg)
+            if key == "Fn::GetAtt":
+                logical, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
+                return self.attributes[(logical, attribute)]
+            if key == "Fn::Sub":
+                return self._sub(arg)
+            if key == "Fn::Join":
+                sep, items = arg
+                return sep.join(str(i) for i in self.resolve(items))
+            if key == "Fn::Select":
+                index, items = arg
+                return self.resolve(items)[int(self.resolve(index))]
+            if key == "Fn::Split":
+                sep, text = arg
+                return str(self.resolve(text)).split(sep)
+        return {k: self.resolve(v) for k, v in value.items()}
+
+    def _sub(self, arg: Any) -> str:
+        text, extra = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+        extra = {k: self.resolve(v) for k, v in extra.items()}
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in extra:
+                return str(extra[name])
+            if "." in name:
+                logical, attribute = name.split(".", 1)
+                return str(self.attributes[(logical, attribute)])
+            return str(self.ref(name))
+
+        return re.sub(r"\$\{([^}!]+)\}", replace, text)

@@ -1,0 +1,246 @@
+"""The local runtime: embedded AWS, a virtual clock, and the real handlers invoked in-process.
+
+Handlers are loaded from the paths template.yaml gives (CodeUri + Handler) and run with the
+environment the template gives them, exactly as Lambda would run them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import json
+import logging
+import os
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+from types import ModuleType
+from typing import Any, TextIO
+
+from helpdesk import wiring
+from helpdesk.clock import FixedClock, install_clock, iso
+from helpdesk_local.cfn import ROOT
+from helpdesk_local.embedded import ACCOUNT_ID, REGION, EmbeddedAws
+from helpdesk_local.events import ses_event
+
+
+@dataclass
+class FakeContext:
+    """The parts of LambdaContext that handlers and Powertools read."""
+
+    function_name: str
+    memory_limit_in_mb: int = 512
+    timeout_seconds: float = 60.0
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    started: float = field(default_factory=lambda: __import__("time").monotonic())
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        import time
+
+        return max(0, int((self.timeout_seconds - (time.monotonic() - self.started)) * 1000))
+
+
+@dataclass
+class SentEmail:
+    index: int
+    source: str
+    destinations: list[str]
+    raw: bytes
+    at: datetime
+
+    @property
+    def message(self) -> Any:
+        return BytesParser(policy=policy.default).parsebytes(self.raw)
+
+    @property
+    def subject(self) -> str:
+        return str(self.message.get("subject", ""))
+
+    def body(self, kind: str = "plain") -> str:
+        part = self.message.get_body((kind,))
+        return part.get_content() if part is not None else ""
+
+
+@dataclass
+class TimelineEvent:
+    at: datetime
+    kind: str
+    ticket: int | None = None
+    to: str | None = None
+    subject: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"at": iso(self.at), "kind": self.kind, "ticket": self.ticket, "to": self.to,
+                "subject": self.subject, **self.details}
+
+
+class LocalRuntime:
+    def __init__(self, start: datetime | None = None, parameters: dict[str, Any] | None = None,
+                 log_stream: TextIO | None = None) -> None:
+        self.clock = FixedClock(start or datetime(2026, 11, 23, 17, 0, tzinfo=UTC))
+        self.aws = EmbeddedAws(parameters)
+        self.log_stream = log_stream if log_stream is not None else io.StringIO()
+        self.timeline: list[TimelineEvent] = []
+        self._modules: dict[str, ModuleType] = {}
+        self._seen_emails = 0
+        self._previous_clock: Any = None
+
+    def __enter__(self) -> LocalRuntime:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> LocalRuntime:
+        self.aws.start()
+        self._previous_clock = install_clock(self.clock)
+        wiring.reset()
+        self._seen_emails = len(self.aws.sent_emails())
+        return self
+
+    def stop(self) -> None:
+        if self._previous_clock is not None:
+            install_clock(self._previous_clock)
+        wiring.reset()
+        self.aws.stop()
+
+    # -- time --------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def advance(self, delta: timedelta) -> None:
+        self.clock.set(self.clock.now() + delta)
+
+    # -- invoking handlers ---------------------------------------------------------------------
+
+    def handler(self, logical_id: str) -> Any:
+        function = self.aws.functions[logical_id]
+        module_name, _, attribute = function.handler.rpartition(".")
+        if logical_id not in self._modules:
+            path = ROOT / function.code_uri / f"{module_name.replace('.', '/')}.py"
+            spec = importlib.util.spec_from_file_location(f"helpdesk_fn_{logical_id}", path)
+            if spec is None or spec.loader is None:
+                raise ImportError(f"cannot load {path}")
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            self._modules[logical_id] = module
+        return getattr(self._modules[logical_id], attribute)
+
+    def invoke(self, logical_id: str, event: Any) -> Any:
+        function = self.aws.functions[logical_id]
+        handler = self.handler(logical_id)
+        saved = {k: os.environ.get(k) for k in function.environment}
+        os.environ.update(function.environment)
+        self._route_logs()
+        try:
+            with contextlib.redirect_stdout(self.log_stream):
+                return handler(event, FakeContext(function_name=function.logical_id))
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+    def _route_logs(self) -> None:
+        for handler in logging.getLogger("helpdesk").handlers:
+            if isinstance(handler, logging.StreamHandler):
+                handler.setStream(self.log_stream)
+
+    # -- mail ----------------------------------------------------------------------------------
+
+    def deliver(self, raw: bytes, *, recipients: list[str] | None = None, verdicts: dict[str, str] | None = None,
+                message_id: str | None = None, store_raw: bool = True, repeat: int = 1) -> dict[str, Any]:
+        """What SES does on receipt: the S3 action stores the raw MIME, then the Lambda action runs."""
+        rule = self.aws.receipt_rule()
+        s3_action = next(a["S3Action"] for a in rule["Actions"] if "S3Action" in a)
+        message_id = message_id or uuid.uuid4().hex
+        support = self.aws.functions["InboundEmailFunction"].environment["SUPPORT_ADDRESS"]
+        if store_raw:
+            self.aws.client("s3").put_object(Bucket=s3_action["BucketName"],
+                                             Key=f"{s3_action['ObjectKeyPrefix']}{message_id}", Body=raw)
+        event = ses_event(raw, message_id=message_id, recipients=recipients or [support],
+                          received_at=self.now(), verdicts=verdicts)
+        result: Any = None
+        for _ in range(repeat):
+            result = self.invoke("InboundEmailFunction", event)
+        outcomes = result.get("outcomes", []) if isinstance(result, dict) else []
+        outcome = outcomes[0] if outcomes else {"outcome": "error"}
+        self._note_outcome(outcome, raw)
+        outcome["emails_sent_total"] = self.collect_emails()
+        return outcome
+
+    def _note_outcome(self, outcome: dict[str, Any], raw: bytes) -> None:
+        kind = {"created": "ticket_created", "threaded": "reply_threaded", "dropped": "message_dropped",
+                "quarantined": "message_quarantined"}.get(outcome.get("outcome", ""))
+        if not kind:
+            return
+        sender = BytesParser(policy=policy.compat32).parsebytes(raw, headersonly=True).get("from", "")
+        self.timeline.append(TimelineEvent(self.now(), kind, outcome.get("ticket"), details={
+            "severity": outcome.get("severity"), "reason": outcome.get("reason"), "from": str(sender)[:200]}))
+
+    def collect_emails(self) -> int:
+        """Move newly sent SES mail onto the timeline; returns how many there were."""
+        sent = self.aws.sent_emails()
+        fresh = sent[self._seen_emails:]
+        for offset, message in enumerate(fresh):
+            email = SentEmail(self._seen_emails + offset, message.source, list(message.destinations),
+                              message.raw_data.encode("utf-8", "surrogateescape")
+                              if isinstance(message.raw_data, str) else message.raw_data, self.now())
+            ticket = email.message.get("X-Helpdesk-Ticket")
+            self.timeline.append(TimelineEvent(self.now(), "email_sent", int(ticket) if ticket else None,
+                                               to=", ".join(dict.fromkeys(email.destinations)), subject=email.subject,
+                                               details={"email_index": email.index}))
+        self._seen_emails = len(sent)
+        return len(fresh)
+
+    def emails(self) -> list[SentEmail]:
+        out = []
+        for index, message in enumerate(self.aws.sent_emails()):
+            raw = message.raw_data.encode("utf-8", "surrogateescape") if isinstance(message.raw_data, str) \
+                else message.raw_data
+            out.append(SentEmail(index, message.source, list(message.destinations), raw, self.now()))
+        return out
+
+    def write_outbox(self, directory: Path) -> list[Path]:
+        directory.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for email in self.emails():
+            ticket = email.message.get("X-Helpdesk-Ticket", "none")
+            path = directory / f"{email.index + 1:03d}-ticket-{ticket}.eml"
+            path.write_bytes(email.raw)
+            paths.append(path)
+        return paths
+
+    # -- state ---------------------------------------------------------------------------------
+
+    def table(self) -> Any:
+        from helpdesk.aws.table import Table
+
+        return Table(self.aws.functions["InboundEmailFunction"].environment["TABLE_NAME"], self.aws.client("dynamodb"))
+
+    def ticket(self, number: int) -> dict[str, Any] | None:
+        return self.table().get(f"TICKET#{number}", "META")
+
+    def ticket_items(self, number: int) -> list[dict[str, Any]]:
+        from helpdesk.aws.ticket_store import TicketStore
+
+        return TicketStore(self.table()).ticket_items(number)
+
+    def logs(self) -> list[dict[str, Any]]:
+        lines = self.log_stream.getvalue().splitlines() if isinstance(self.log_stream, io.StringIO) else []
+        records = []
+        for line in lines:
+            with contextlib.suppress(ValueError):
+                records.append(json.loads(line))
+        return records
