@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 SAM_VENV := .venv-sam
 STAMP := $(VENV)/.installed
 SAM_STAMP := $(SAM_VENV)/.installed
-PY313 ?= $(shell command -v python3.13 2>/dev/null || ls /root/.pyenv/versions/3.13*/bin/python 2>/dev/null | head -n1)
+# A real python3.13 (not a pyenv shim) lets `sam build` check the Lambda runtime; optional.
+PY313 ?= $(shell for p in $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bin/python3.13 2>/dev/null) $$(command -v python3.13); do "$$p" -c "import sys; assert sys.version_info[:2] == (3, 13)" 2>/dev/null && echo "$$p" && break; done)
 
 .PHONY: help install demo test lint typecheck bench eval sam clean
 

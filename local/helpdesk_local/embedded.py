@@ -7,6 +7,7 @@ the local runtime cannot drift apart silently.
 
 from __future__ import annotations
 
+import atexit
 import io
 import logging
 import os
@@ -15,6 +16,7 @@ import secrets
 import socket
 import urllib.request
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import boto3
@@ -48,6 +50,29 @@ class LocalFunction:
     events: dict[str, Any] = field(default_factory=dict)
 
 
+_server: Any = None
+
+
+def shared_server() -> str:
+    """One moto server per process; each runtime resets it instead of paying for a new one."""
+    global _server
+    if _server is None:
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        _server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
+        _server.start()
+        atexit.register(_server.stop)
+    host, port = _server.get_host_and_port()
+    return f"http://{host}:{port}"
+
+
+@lru_cache(maxsize=64)
+def _client(service: str, endpoint: str) -> Any:
+    return boto3.session.Session().client(service, region_name=REGION, endpoint_url=endpoint,
+                                          aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -57,7 +82,6 @@ def _free_port() -> int:
 class EmbeddedAws:
     def __init__(self, parameters: dict[str, Any] | None = None) -> None:
         self.parameters = parameters or {}
-        self.server: Any = None
         self.endpoint = ""
         self.template = load_template()
         self.resolver = Resolver(self.template, dict(self.parameters),
@@ -70,14 +94,7 @@ class EmbeddedAws:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> EmbeddedAws:
-        from moto.server import ThreadedMotoServer
-
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-
-        port = _free_port()
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        self.server.start()
-        self.endpoint = f"http://127.0.0.1:{port}"
+        self.endpoint = shared_server()
         os.environ.update(self.aws_environment())
         # moto's backends are process-wide; start each runtime from an empty account.
         request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
@@ -86,9 +103,7 @@ class EmbeddedAws:
         return self
 
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()
-            self.server = None
+        """The shared server keeps running for the next runtime; its state is reset on start."""
 
     def aws_environment(self) -> dict[str, str]:
         return {"AWS_ENDPOINT_URL": self.endpoint, "AWS_ACCESS_KEY_ID": "testing",
@@ -96,8 +111,7 @@ class EmbeddedAws:
                 "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}
 
     def client(self, service: str) -> Any:
-        return boto3.session.Session().client(service, region_name=REGION, endpoint_url=self.endpoint,
-                                              aws_access_key_id="testing", aws_secret_access_key="testing")
+        return _client(service, self.endpoint)
 
     # -- provisioning from the template ------------------------------------------------------
 

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import policy
@@ -26,6 +27,22 @@ from helpdesk.clock import FixedClock, install_clock, iso
 from helpdesk_local.cfn import ROOT
 from helpdesk_local.embedded import ACCOUNT_ID, REGION, EmbeddedAws
 from helpdesk_local.events import ses_event
+
+
+_modules: dict[Path, ModuleType] = {}
+_clients_endpoint: str | None = None  # the endpoint the domain's cached boto3 clients point at
+
+
+def _load_module(logical_id: str, path: Path) -> ModuleType:
+    """Import a handler file once per process, under a name of its own (every handler is app.py)."""
+    if path not in _modules:
+        spec = importlib.util.spec_from_file_location(f"helpdesk_fn_{logical_id}", path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {path}")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _modules[path] = module
+    return _modules[path]
 
 
 @dataclass
@@ -90,7 +107,6 @@ class LocalRuntime:
         self.aws = EmbeddedAws(parameters)
         self.log_stream = log_stream if log_stream is not None else io.StringIO()
         self.timeline: list[TimelineEvent] = []
-        self._modules: dict[str, ModuleType] = {}
         self._seen_emails = 0
         self._previous_clock: Any = None
 
@@ -103,7 +119,9 @@ class LocalRuntime:
     def start(self) -> LocalRuntime:
         self.aws.start()
         self._previous_clock = install_clock(self.clock)
-        wiring.reset()
+        global _clients_endpoint
+        wiring.reset(forget_clients=_clients_endpoint != self.aws.endpoint)
+        _clients_endpoint = self.aws.endpoint
         self._seen_emails = len(self.aws.sent_emails())
         return self
 
@@ -126,15 +144,8 @@ class LocalRuntime:
     def handler(self, logical_id: str) -> Any:
         function = self.aws.functions[logical_id]
         module_name, _, attribute = function.handler.rpartition(".")
-        if logical_id not in self._modules:
-            path = ROOT / function.code_uri / f"{module_name.replace('.', '/')}.py"
-            spec = importlib.util.spec_from_file_location(f"helpdesk_fn_{logical_id}", path)
-            if spec is None or spec.loader is None:
-                raise ImportError(f"cannot load {path}")
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            self._modules[logical_id] = module
-        return getattr(self._modules[logical_id], attribute)
+        path = ROOT / function.code_uri / f"{module_name.replace('.', '/')}.py"
+        return getattr(_load_module(logical_id, path), attribute)
 
     def invoke(self, logical_id: str, event: Any) -> Any:
         function = self.aws.functions[logical_id]
@@ -143,7 +154,8 @@ class LocalRuntime:
         os.environ.update(function.environment)
         self._route_logs()
         try:
-            with contextlib.redirect_stdout(self.log_stream):
+            with contextlib.redirect_stdout(self.log_stream), warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "No application metrics to publish")
                 return handler(event, FakeContext(function_name=function.logical_id))
         finally:
             for key, value in saved.items():
@@ -171,18 +183,22 @@ class LocalRuntime:
                                              Key=f"{s3_action['ObjectKeyPrefix']}{message_id}", Body=raw)
         event = ses_event(raw, message_id=message_id, recipients=recipients or [support],
                           received_at=self.now(), verdicts=verdicts)
-        result: Any = None
+        first: dict[str, Any] | None = None
+        sent = 0
         for _ in range(repeat):
             result = self.invoke("InboundEmailFunction", event)
-        outcomes = result.get("outcomes", []) if isinstance(result, dict) else []
-        outcome = outcomes[0] if outcomes else {"outcome": "error"}
-        self._note_outcome(outcome, raw)
-        outcome["emails_sent_total"] = self.collect_emails()
-        return outcome
+            outcomes = result.get("outcomes", []) if isinstance(result, dict) else []
+            outcome = outcomes[0] if outcomes else {"outcome": "error"}
+            self._note_outcome(outcome, raw)
+            sent += self.collect_emails()
+            first = first or outcome
+        assert first is not None
+        first["emails_sent_total"] = sent
+        return first
 
     def _note_outcome(self, outcome: dict[str, Any], raw: bytes) -> None:
         kind = {"created": "ticket_created", "threaded": "reply_threaded", "dropped": "message_dropped",
-                "quarantined": "message_quarantined"}.get(outcome.get("outcome", ""))
+                "quarantined": "message_quarantined", "duplicate": "duplicate_ignored"}.get(outcome.get("outcome", ""))
         if not kind:
             return
         sender = BytesParser(policy=policy.compat32).parsebytes(raw, headersonly=True).get("from", "")
@@ -209,7 +225,7 @@ class LocalRuntime:
         for index, message in enumerate(self.aws.sent_emails()):
             raw = message.raw_data.encode("utf-8", "surrogateescape") if isinstance(message.raw_data, str) \
                 else message.raw_data
-            out.append(SentEmail(index, message.source, list(message.destinations), raw, self.now()))
+            out.append(SentEmail(index, message.source, list(dict.fromkeys(message.destinations)), raw, self.now()))
         return out
 
     def write_outbox(self, directory: Path) -> list[Path]:

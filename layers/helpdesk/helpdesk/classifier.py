@@ -25,7 +25,7 @@ _MONEY = re.compile(
 )
 _PEOPLE = re.compile(
     r"\b(?:all\s+)?(\d[\d,]*)\s+(?:of\s+our\s+|of\s+the\s+)?(?:\w+\s+)?"
-    r"(users|employees|people|staff|agents|customers|seats|stores|clinicians|nurses|doctors|locations)\b",
+    r"(users|employees|people|staff|agents|customers|stores|clinicians|nurses|doctors|locations)\b",
     re.IGNORECASE,
 )
 

@@ -174,7 +174,7 @@ class InboundProcessor:
 
     def _account(self, ctx: _Context) -> Account:
         found = {item["domain"]: Account.from_item(item) for key, item in ctx.items.items()
-                 if key[0].startswith("ACCOUNT#")}
+                 if key[0] == "ACCOUNTS"}
         return pick_account(ctx.sender, found)
 
     # -- outcomes ------------------------------------------------------------------------------
@@ -204,6 +204,7 @@ class InboundProcessor:
 
     def _duplicate(self, record: SesRecord, previous: dict[str, Any]) -> Outcome:
         logger.info("duplicate_delivery", extra={"first_outcome": previous.get("outcome")})
+        metrics.add_metric(name="DuplicateDeliveries", unit="Count", value=1)
         ticket = previous.get("ticket")
         sent = 0
         if ticket and previous.get("outcome") == "created":

@@ -30,8 +30,9 @@ def inbound_processor() -> InboundProcessor:
                             policy=policy, clock=clock, signing_key=key)
 
 
-def reset() -> None:
-    """Forget cached services and clients (the local runtime calls this when it swaps environments)."""
+def reset(*, forget_clients: bool = False) -> None:
+    """Forget cached services (the local runtime calls this when it starts a fresh environment)."""
     inbound_processor.cache_clear()
-    clients.client.cache_clear()
     signing_key.cache_clear()
+    if forget_clients:
+        clients.client.cache_clear()

@@ -22,7 +22,13 @@ _ALIASES = {"#status": "status", "#value": "value", "#owner": "lease_owner", "#l
 
 
 def _prepare(value: Any) -> Any:
-    """DynamoDB wants Decimal, not float; empty sets are not allowed."""
+    """DynamoDB wants Decimal, not float, valid UTF-8, and no empty sets."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates from undecodable mail bytes
+            return value.encode("utf-8", "replace").decode("utf-8")
+        return value
     if isinstance(value, float):
         return Decimal(str(value))
     if isinstance(value, dict):
@@ -210,6 +216,9 @@ class Table:
                           if r.get("Code") == "ConditionalCheckFailed"]
                 if failed:
                     raise ConflictError(",".join(failed)) from exc
-                raise TransientAwsError("dynamodb.transact_write_items: cancelled") from exc
+                codes = sorted({r.get("Code", "") for r in reasons} - {"None", ""})
+                if codes and set(codes) <= {"ValidationError", "ItemCollectionSizeLimitExceeded"}:
+                    raise ValueError(f"dynamodb.transact_write_items rejected the items: {codes}") from exc
+                raise TransientAwsError(f"dynamodb.transact_write_items: cancelled {codes}") from exc
             raise_if_transient(exc, "dynamodb.transact_write_items")
             raise

@@ -8,7 +8,7 @@
 | inbound message | INBOUND#<ses id>    | INBOUND               |
 | message id      | MSGID#<Message-ID>  | MSGID                 |
 | sender          | SENDER#<address>    | SENDER                |
-| account         | ACCOUNT#<domain>    | ACCOUNT               |
+| account         | ACCOUNTS            | ACCOUNT#<domain>      |
 | policy snapshot | POLICY#<digest>     | POLICY                |
 | counter         | COUNTER             | TICKET                |
 
@@ -43,7 +43,8 @@ def sender_key(address: str) -> Key:
 
 
 def account_key(domain: str) -> Key:
-    return (f"ACCOUNT#{domain.lower()}", "ACCOUNT")
+    # One partition for all accounts, so `accounts list` is a Query rather than a Scan.
+    return ("ACCOUNTS", f"ACCOUNT#{domain.lower()}")
 
 
 def policy_key(digest: str) -> Key:

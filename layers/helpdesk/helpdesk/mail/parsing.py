@@ -72,8 +72,22 @@ class InboundMail:
         return list(seen)
 
 
+def unescape_bytes(value: str) -> str:
+    """Header text holding raw 8-bit bytes (as surrogates) decoded as UTF-8, else Windows-1252."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        data = value.encode("utf-8", "surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")
+
+
 def clean_header_text(value: str, limit: int = MAX_SUBJECT) -> str:
     """One line of printable text: CR, LF and other controls become spaces."""
+    value = unescape_bytes(value)
     return " ".join(_CONTROL.sub(" ", value.replace("\r", " ").replace("\n", " ")).split())[:limit]
 
 
@@ -128,7 +142,7 @@ def parse_mail(raw: bytes) -> InboundMail:
 def _raw_headers(message: Message) -> dict[str, list[str]]:
     headers: dict[str, list[str]] = {}
     for name, value in message.raw_items():
-        text = decode_words(str(value)) if isinstance(value, str) else str(value)
+        text = decode_words(unescape_bytes(value)) if isinstance(value, str) else str(value)
         headers.setdefault(str(name).lower(), []).append(clean_header_text(text, 4000))
     return headers
 

@@ -12,15 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import TypeVar
+from typing import TypeVar, get_args
 from zoneinfo import ZoneInfo
 
 import holidays
 
 from helpdesk.errors import PolicyError
-from helpdesk.policy.models import ALWAYS_OPEN, WEEKDAYS, Calendar, OpeningRange, Policy
+from helpdesk.policy.models import ALWAYS_OPEN, Calendar, OpeningRange, Policy, Weekday
 
 Span = tuple[datetime, datetime]
+Range = tuple[timedelta, timedelta]
 T = TypeVar("T", int, datetime)
 _ZERO = timedelta(0)
 _DAY = timedelta(days=1)
@@ -46,17 +47,16 @@ def _merge(spans: Iterable[tuple[T, T]]) -> tuple[tuple[T, T], ...]:
     return tuple(out)
 
 
-def _week(weeks: Iterable[dict[str, list[OpeningRange]]]) -> tuple[tuple[tuple[timedelta, timedelta], ...], ...]:
+def _week(weeks: Iterable[dict[Weekday, list[OpeningRange]]]) -> tuple[tuple[Range, ...], ...]:
     """Per weekday (Monday first), the union of every week's ranges as offsets from local midnight."""
     weeks = list(weeks)
-    merged = (_merge(r.seconds() for w in weeks for r in w.get(day, ())) for day in WEEKDAYS)
+    merged = (_merge(r.seconds() for w in weeks for r in w.get(day, ())) for day in get_args(Weekday))
     return tuple(tuple((timedelta(seconds=a), timedelta(seconds=b)) for a, b in day) for day in merged)
 
 
 @lru_cache(maxsize=512)
-def _public_holidays(country: str, subdiv: str | None, categories: tuple[str, ...], year: int) -> frozenset[date]:
-    extra = {"categories": categories} if categories else {}
-    return frozenset(holidays.country_holidays(country, subdiv=subdiv, years=year, **extra))
+def _public_holidays(country: str, subdiv: str | None, cats: tuple[str, ...], year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays(country, subdiv=subdiv, years=year, categories=cats or None))
 
 
 class BusinessHours:
@@ -81,14 +81,16 @@ class BusinessHours:
         source = calendar.holidays
         self._source = source and (source.country, source.subdivision, tuple(source.categories))
         if self._source:
+            country, subdiv, cats = self._source
             try:  # fail now on an unknown country/subdivision/category, not mid-ticket
-                _public_holidays(*self._source, 2000)
+                holidays.country_holidays(country, subdiv=subdiv, categories=cats or None)
             except (NotImplementedError, ValueError, KeyError) as exc:
                 raise PolicyError(f"calendar holidays: {exc}") from exc
         self._day = lru_cache(maxsize=4096)(self._compute_day)
 
     def _is_holiday(self, day: date) -> bool:
-        return day in self._extra_holidays or bool(self._source and day in _public_holidays(*self._source, day.year))
+        public = self._source and _public_holidays(*self._source, day.year)
+        return day in self._extra_holidays or bool(public and day in public)
 
     def _offset(self, instant: datetime) -> timedelta:
         return instant.astimezone(self._tz).utcoffset() or _ZERO
@@ -169,10 +171,11 @@ class BusinessHours:
     def spans(self, start: datetime, end: datetime) -> Iterator[Span]:
         start, end = _utc(start), _utc(end)
         for s, e in self._walk(start):
+            s = max(s, start)
             if s >= end:
                 return
-            if e > start:
-                yield max(s, start), min(e, end)
+            if e > s:
+                yield s, min(e, end)
 
 
 class AlwaysOpen:

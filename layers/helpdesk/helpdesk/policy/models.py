@@ -316,8 +316,9 @@ class Policy(Strict):
         for name, calendar in self.calendars.items():
             for vname, variant in calendar.variants.items():
                 for s in variant.applies_to.severities:
-                    if s not in known_names:
-                        yield f"calendars.{name}.variants.{vname}.applies_to.severities: unknown severity {s!r}"
+                    if s not in sev_ids:  # calendars match on ids, so aliases would silently never apply
+                        yield (f"calendars.{name}.variants.{vname}.applies_to.severities: {s!r} is not a "
+                               f"severity id ({', '.join(sev_ids)})")
 
     # -- lookups -------------------------------------------------------------------------
 

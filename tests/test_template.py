@@ -1,0 +1,152 @@
+"""template.yaml is valid, least-privilege, buildable, and matches the code in both directions."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpdesk import settings as settings_module
+from helpdesk_local.cfn import load_template
+from helpdesk_local.embedded import NOT_EMULATED, EmbeddedAws
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = load_template()
+RESOURCES = TEMPLATE["Resources"]
+FUNCTIONS = {lid: r for lid, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
+# Which settings model each function validates its environment with.
+FUNCTION_SETTINGS = {"InboundEmailFunction": settings_module.InboundSettings}
+
+
+def _sam() -> str:
+    sam = os.environ.get("SAM_CLI") or shutil.which("sam")
+    if not sam or not Path(sam).exists():
+        pytest.fail("aws-sam-cli is not installed; `make test` installs it into .venv-sam")
+    return sam
+
+
+def test_cfn_lint_passes():
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    result = subprocess.run([str(cfn_lint), str(ROOT / "template.yaml")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sam_validate_lint_passes():
+    result = subprocess.run([_sam(), "validate", "--lint", "--region", "us-east-1", "-t", "template.yaml"],
+                            capture_output=True, text=True, cwd=ROOT,
+                            env={**os.environ, "SAM_CLI_TELEMETRY": "0"}, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sam_build_with_python313(tmp_path):
+    py313 = os.environ.get("PY313") or shutil.which("python3.13")
+    works = py313 and subprocess.run([py313, "-c", "import sys; assert sys.version_info[:2] == (3, 13)"],
+                                     capture_output=True).returncode == 0
+    if not works:
+        print("SKIP sam build: no working python3.13 interpreter (set PY313 to one)")
+        pytest.skip("no python3.13 interpreter on this machine; sam build needs one for the runtime")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3.13").symlink_to(py313)
+    env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    build_dir = tmp_path / "build"
+    result = subprocess.run([_sam(), "build", "--build-dir", str(build_dir), "-t", "template.yaml"],
+                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    layer = build_dir / "HelpdeskLayer" / "python"
+    assert (layer / "helpdesk" / "inbound.py").exists()
+    assert (layer / "helpdesk" / "policy" / "presets" / "p0-p3.yaml").exists()
+    assert not (layer / "helpdesk_local").exists(), "dev-only tooling must never ship to Lambda"
+    assert (build_dir / "InboundEmailFunction" / "app.py").exists()
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_handler_path_exists_and_is_callable(logical_id):
+    props = FUNCTIONS[logical_id]["Properties"]
+    module, _, attribute = props["Handler"].rpartition(".")
+    path = ROOT / props["CodeUri"] / f"{module}.py"
+    assert path.is_file(), f"{logical_id}: {path} does not exist"
+    assert re.search(rf"^def {attribute}\(", path.read_text(), re.M), f"{path} has no {attribute}()"
+
+
+def test_every_function_directory_is_in_the_template():
+    declared = {Path(r["Properties"]["CodeUri"]).resolve() for r in FUNCTIONS.values()}
+    on_disk = {p.resolve() for p in (ROOT / "functions").iterdir() if p.is_dir() and not p.name.startswith("_")}
+    assert on_disk == declared
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_environment_matches_settings_model_both_ways(logical_id):
+    model = FUNCTION_SETTINGS[logical_id]
+    expected = {field.alias for field in model.model_fields.values()}
+    declared = set(FUNCTIONS[logical_id]["Properties"].get("Environment", {}).get("Variables", {}))
+    assert declared == expected
+
+
+def test_every_function_has_a_settings_model():
+    assert set(FUNCTIONS) == set(FUNCTION_SETTINGS)
+
+
+def test_layer_requirements_match_project_dependencies():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    layer = [line.strip() for line in (ROOT / "layers/helpdesk/requirements.txt").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert sorted(layer) == sorted(d for d in project if not d.startswith("boto3"))
+
+
+def test_raw_mail_prefix_matches_the_receipt_rule_and_iam():
+    env = FUNCTIONS["InboundEmailFunction"]["Properties"]["Environment"]["Variables"]
+    rule = RESOURCES["InboundRule"]["Properties"]["Rule"]
+    s3_action = next(a["S3Action"] for a in rule["Actions"] if "S3Action" in a)
+    assert s3_action["ObjectKeyPrefix"] == env["RAW_MAIL_PREFIX"]
+    assert [list(a)[0] for a in rule["Actions"]] == ["S3Action", "LambdaAction"]
+    lifecycle = RESOURCES["InboundBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert any(r.get("Prefix") == env["RAW_MAIL_PREFIX"] and "ExpirationInDays" in r for r in lifecycle)
+
+
+def test_iam_is_least_privilege():
+    for logical_id, function in FUNCTIONS.items():
+        for policy in function["Properties"].get("Policies", []):
+            assert isinstance(policy, dict), f"{logical_id}: managed policy templates grant too much"
+            for statement in policy["Statement"]:
+                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                assert not any(a.endswith("*") for a in actions), f"{logical_id}: wildcard action {actions}"
+                assert statement["Resource"] != "*", f"{logical_id}: wildcard resource"
+
+
+def test_table_and_bucket_are_protected():
+    table = RESOURCES["HelpdeskTable"]["Properties"]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["SSESpecification"]["SSEEnabled"] is True
+    [due] = [g for g in table["GlobalSecondaryIndexes"] if g["IndexName"] == "DueWork"]
+    assert [k["AttributeName"] for k in due["KeySchema"]] == ["due_shard", "due_at"]
+    bucket = RESOURCES["InboundBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+
+
+def test_inbound_function_runtime_and_dead_letters():
+    globals_ = TEMPLATE["Globals"]["Function"]
+    assert globals_["Runtime"] == "python3.13" and globals_["Architectures"] == ["arm64"]
+    props = FUNCTIONS["InboundEmailFunction"]["Properties"]
+    assert props["DeadLetterQueue"]["Type"] == "SQS"
+
+
+def test_every_resource_is_provisioned_locally_or_explained():
+    runtime_types = {name.replace("_create_", "") for name in dir(EmbeddedAws) if name.startswith("_create_")}
+    for logical_id, resource in RESOURCES.items():
+        key = resource["Type"].replace("AWS::", "").replace("::", "_").lower()
+        assert key in runtime_types or resource["Type"] in NOT_EMULATED, f"{logical_id}: {resource['Type']}"
+
+
+@pytest.mark.parametrize("name", ["SupportAddress", "SupportDomain", "StaffDomains", "PolicyName"])
+def test_required_parameters_exist(name):
+    assert name in TEMPLATE["Parameters"]

@@ -1,0 +1,131 @@
+"""Every kind of malformed mail parses to something usable; nothing raises."""
+
+from __future__ import annotations
+
+import os
+from email import policy
+from email.message import EmailMessage
+
+import pytest
+
+from helpdesk.mail.parsing import parse_mail
+from tests.conftest import make_mail
+
+
+def test_zero_bytes():
+    mail = parse_mail(b"")
+    assert mail.from_address is None and mail.text == "" and mail.subject == ""
+
+
+def test_binary_garbage():
+    mail = parse_mail(os.urandom(4096) + b"\x00\xff" * 100)
+    assert mail.from_address is None
+    assert isinstance(mail.text, str)
+
+
+def test_missing_from_and_from_without_address():
+    no_from = b"To: support@help.example.com\r\nSubject: hi\r\n\r\nbody\r\n"
+    assert parse_mail(no_from).from_address is None
+    name_only = b"From: Just A Name\r\nSubject: hi\r\n\r\nbody\r\n"
+    mail = parse_mail(name_only)
+    assert mail.from_address is None and mail.subject == "hi"
+
+
+def test_from_with_bare_address_after_a_name_is_salvaged():
+    assert parse_mail(b"From: Big Bug bb@bug.com\r\n\r\nx").from_address == "bb@bug.com"
+
+
+def test_long_subject_is_cut_and_crlf_in_subject_is_flattened():
+    long = parse_mail(make_mail(subject="x" * 2000))
+    assert len(long.subject) <= 998
+    injected = b"From: a@b.example\r\nSubject: hello\r\n Bcc: victim@example.com\r\n\r\nbody"
+    assert "\n" not in parse_mail(injected).subject and "\r" not in parse_mail(injected).subject
+
+
+def test_encoded_word_subject_in_unknown_charset_degrades():
+    raw = b"From: a@b.example\r\nSubject: =?x-unknown-charset?B?SGVsbG8=?= world\r\n\r\nbody"
+    mail = parse_mail(raw)
+    assert "world" in mail.subject
+
+
+def test_body_in_unknown_or_wrong_charset_degrades():
+    raw = (b"From: a@b.example\r\nContent-Type: text/plain; charset=x-klingon\r\n\r\n"
+           b"caf\xe9 ol\xe9\r\n")
+    assert "caf" in parse_mail(raw).text
+    wrong = b"From: a@b.example\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nna\xefve\r\n"
+    assert "na" in parse_mail(wrong).text
+
+
+def test_html_only_mail_becomes_text_and_quotes_are_stripped():
+    html = ("<html><body><p>The export fails with <b>error 42</b>.</p>"
+            "<div class='gmail_quote'>On Mon, Bob wrote:<blockquote><p>old text</p></blockquote></div></body></html>")
+    raw = (b"From: a@b.example\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html.encode())
+    mail = parse_mail(raw)
+    assert mail.html_only
+    assert "error 42" in mail.new_text and "old text" not in mail.new_text
+
+
+def test_thousand_nested_multiparts_do_not_crash():
+    depth = 1000
+    head = b"From: a@b.example\r\nSubject: nested\r\n"
+    parts = [b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (i, i) for i in range(depth)]
+    tail = b"Content-Type: text/plain\r\n\r\ninnermost\r\n" + b"".join(b"--b%d--\r\n" % i for i in reversed(range(depth)))
+    mail = parse_mail(head + b"".join(parts) + tail)
+    assert mail.subject == "nested"
+    assert mail.defects  # the depth was noticed, not silently accepted
+
+
+def test_broken_boundary_keeps_the_text():
+    raw = (b"From: a@b.example\r\nContent-Type: multipart/mixed; boundary=missing\r\n\r\n"
+           b"--other\r\nContent-Type: text/plain\r\n\r\nstill readable\r\n")
+    mail = parse_mail(raw)
+    assert "still readable" in mail.text or "still readable" in "".join(
+        a.payload.decode("latin-1") for a in mail.attachments)
+
+
+def test_undisclosed_recipients():
+    raw = b"From: a@b.example\r\nTo: undisclosed-recipients:;\r\nSubject: s\r\n\r\nbody"
+    mail = parse_mail(raw)
+    assert mail.to == [] and mail.from_address == "a@b.example"
+
+
+def test_template_syntax_is_plain_text():
+    mail = parse_mail(make_mail(subject="{{ 7*7 }} {% raw %}", body="{{ config }} {% for x in y %}"))
+    assert mail.subject == "{{ 7*7 }} {% raw %}"
+    assert "{{ config }}" in mail.text
+
+
+def test_delivery_report_lists_failed_recipients():
+    raw = (b"From: MAILER-DAEMON@x\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=Z\r\n\r\n"
+           b"--Z\r\nContent-Type: text/plain\r\n\r\nsorry\r\n--Z\r\nContent-Type: message/delivery-status\r\n\r\n"
+           b"Reporting-MTA: dns; x\r\n\r\nFinal-Recipient: rfc822; a@gone.example\r\nAction: failed\r\n\r\n"
+           b"Final-Recipient: rfc822; b@slow.example\r\nAction: delayed\r\n\r\n--Z--\r\n")
+    mail = parse_mail(raw)
+    assert mail.is_delivery_report and mail.failed_recipients == ["a@gone.example"]
+
+
+def test_attachments_keep_names_and_sizes():
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = "a@b.example"
+    message.set_content("see attached")
+    message.add_attachment(b"%PDF-1.4" + b"0" * 1000, maintype="application", subtype="pdf",
+                           filename="../../etc/report.pdf")
+    mail = parse_mail(message.as_bytes())
+    [attachment] = mail.attachments
+    assert attachment.filename == "_.._etc_report.pdf"  # no path traversal into S3 keys
+    assert attachment.size == 1008 and mail.text.strip() == "see attached"
+
+
+@pytest.mark.parametrize("size_mb", [30])
+def test_thirty_megabyte_message_with_attachments(size_mb):
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = "a@b.example"
+    message["Subject"] = "big"
+    message.set_content("logs attached")
+    chunk = os.urandom(1024 * 1024)
+    for i in range(int(size_mb * 0.74)):  # base64 grows payloads by a third
+        message.add_attachment(chunk, maintype="application", subtype="octet-stream", filename=f"log{i}.bin")
+    raw = message.as_bytes()
+    assert len(raw) > 29 * 1024 * 1024
+    mail = parse_mail(raw)
+    assert len(mail.attachments) == int(size_mb * 0.74) and mail.text.strip() == "logs attached"
