@@ -80,9 +80,9 @@ def _free_port() -> int:
 
 
 class EmbeddedAws:
-    def __init__(self, parameters: dict[str, Any] | None = None) -> None:
+    def __init__(self, parameters: dict[str, Any] | None = None, endpoint: str | None = None) -> None:
         self.parameters = parameters or {}
-        self.endpoint = ""
+        self.endpoint = endpoint or ""  # an external moto server (benchmarks); default: the in-process one
         self.template = load_template()
         self.resolver = Resolver(self.template, dict(self.parameters),
                                  pseudo={"AWS::Region": REGION, "AWS::AccountId": ACCOUNT_ID,
@@ -94,7 +94,7 @@ class EmbeddedAws:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> EmbeddedAws:
-        self.endpoint = shared_server()
+        self.endpoint = self.endpoint or shared_server()
         os.environ.update(self.aws_environment())
         # moto's backends are process-wide; start each runtime from an empty account.
         request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")

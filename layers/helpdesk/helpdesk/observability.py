@@ -1,9 +1,50 @@
 """Logger, Tracer and Metrics singletons shared by every handler and the domain."""
 
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from typing import Any
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.tracing.base import BaseProvider
 
 SERVICE = "helpdesk"
 
+
+class _NoTracing(BaseProvider):
+    """Stands in for X-Ray when tracing is off, so a disabled tracer costs no import of the X-Ray SDK."""
+
+    @contextmanager
+    def in_subsegment(self, name: str = "", **kwargs: Any):  # type: ignore[override]
+        yield _NoSegment()
+
+    in_subsegment_async = in_subsegment  # type: ignore[assignment]
+
+    def put_annotation(self, key: str, value: Any) -> None:
+        pass
+
+    def put_metadata(self, key: str, value: Any, namespace: str = "default") -> None:
+        pass
+
+    def patch(self, modules: Any) -> None:
+        pass
+
+    def patch_all(self) -> None:
+        pass
+
+
+class _NoSegment:
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: None
+
+
+def _tracing_enabled() -> bool:
+    disabled = os.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() in ("1", "true")
+    return bool(os.environ.get("LAMBDA_TASK_ROOT")) and not disabled
+
+
 logger = Logger(service=SERVICE)
-tracer = Tracer(service=SERVICE)
+tracer = Tracer(service=SERVICE) if _tracing_enabled() else Tracer(service=SERVICE, disabled=True,
+                                                                    provider=_NoTracing())
 metrics = Metrics(namespace="Helpdesk", service=SERVICE)

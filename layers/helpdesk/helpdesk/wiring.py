@@ -36,3 +36,4 @@ def reset(*, forget_clients: bool = False) -> None:
     signing_key.cache_clear()
     if forget_clients:
         clients.client.cache_clear()
+        clients._session.cache_clear()  # noqa: SLF001 - a new endpoint needs a new session

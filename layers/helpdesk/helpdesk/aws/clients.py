@@ -27,11 +27,17 @@ _TRANSIENT_CODES = {
 }
 
 
-@lru_cache(maxsize=None)
-def client(service: str) -> Any:
+@lru_cache(maxsize=1)
+def _session() -> Any:
     import boto3  # imported here so that modules importing this one stay cheap
 
-    return boto3.session.Session().client(service, config=_CONFIG)
+    return boto3.session.Session()
+
+
+@lru_cache(maxsize=None)
+def client(service: str) -> Any:
+    """One session for all clients, so endpoint and partition data load once per container."""
+    return _session().client(service, config=_CONFIG)
 
 
 def error_code(exc: ClientError) -> str:

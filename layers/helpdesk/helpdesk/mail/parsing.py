@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from email import policy
 from email.header import decode_header, make_header
 from email.message import Message
-from email.parser import BytesHeaderParser, BytesParser
+from email.feedparser import BytesFeedParser
+from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from datetime import UTC, datetime
 
@@ -23,7 +24,8 @@ from helpdesk.mail.quotes import strip_quoted
 
 MAX_PARTS = 500  # beyond this, remaining parts are ignored (counted as a defect)
 MAX_DEPTH = 60
-MAX_SUBJECT = 998  # RFC 5322 line limit; longer subjects are cut here
+MAX_SUBJECT = 998
+FEED_CHUNK = 1 << 20  # RFC 5322 line limit; longer subjects are cut here
 _MSGID = re.compile(r"<[^<>\s]+>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -124,7 +126,7 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
 def parse_mail(raw: bytes) -> InboundMail:
     mail = InboundMail()
     try:
-        message = BytesParser(policy=policy.default).parsebytes(raw)
+        message = _parse_in_chunks(raw)
     except (RecursionError, MemoryError, Exception) as exc:  # noqa: BLE001
         mail.defects.append(f"parser_failed:{type(exc).__name__}")
         message = BytesHeaderParser(policy=policy.default).parsebytes(raw)
@@ -137,6 +139,15 @@ def parse_mail(raw: bytes) -> InboundMail:
     _read_body(message, mail)
     mail.new_text = strip_quoted(mail.text)
     return mail
+
+
+def _parse_in_chunks(raw: bytes) -> Message:
+    """Feed the parser 1 MB at a time so a 30 MB message never exists twice as one string."""
+    parser = BytesFeedParser(policy=policy.default)
+    view = memoryview(raw)
+    for start in range(0, len(raw), FEED_CHUNK):
+        parser.feed(bytes(view[start : start + FEED_CHUNK]))
+    return parser.close()
 
 
 def _raw_headers(message: Message) -> dict[str, list[str]]:
@@ -248,6 +259,7 @@ def _read_body(message: Message, mail: InboundMail) -> None:
             payload = _payload(part) if ctype != "message/rfc822" else _attached_message(part)
             name = _filename(part) or _default_name(ctype, len(mail.attachments))
             mail.attachments.append(Attachment(name, ctype, payload))
+            part.set_payload("")  # drop the encoded copy now that the decoded bytes are kept
             continue
         text = decode_bytes(_payload(part), _charset(part))
         (plain if ctype == "text/plain" else html).append(text)

@@ -1,0 +1,204 @@
+"""`make bench`: the figures the issues promise, measured on this machine.
+
+1. AWS API calls per inbound message, counted with botocore `before-call` event hooks.
+2. Cold start: importing the inbound handler and handling its first event, as a ratio of a bare
+   `import boto3` plus creating the same clients, each in fresh interpreters, same run.
+3. Memory: peak RSS while parsing a 30 MB message with attachments.
+
+Printed as tables; `--json` prints one JSON document instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).parent
+sys.path.insert(0, str(ROOT))  # benchmarks reuse the tests' mail builder; run as a script, not imported
+
+from tests.conftest import MONDAY_9AM_PT, make_mail  # noqa: E402
+
+LIMITS = {"new ticket (warm)": 6, "threaded reply (warm)": 5}
+
+
+# -- 1. API calls ---------------------------------------------------------------------------------
+
+class CallCounter:
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
+
+    def take(self) -> Counter[str]:
+        taken, self.calls = self.calls, Counter()
+        return taken
+
+
+def api_calls() -> list[dict[str, Any]]:
+    from helpdesk.aws import clients
+    from helpdesk_local.runtime import LocalRuntime
+
+    counter = CallCounter()
+    rows = []
+    with LocalRuntime(start=MONDAY_9AM_PT) as runtime:
+        hooked: set[int] = set()
+
+        def hook() -> None:
+            for service in ("s3", "dynamodb", "ses", "secretsmanager", "sns"):
+                client = clients.client(service)
+                if id(client) not in hooked:
+                    client.meta.events.register("before-call.*.*", counter)
+                    hooked.add(id(client))
+
+        hook()
+
+        def measure(label: str, raw: bytes, **kwargs: Any) -> dict[str, Any]:
+            counter.take()
+            outcome = runtime.deliver(raw, **kwargs)
+            calls = counter.take()
+            row = {"scenario": label, "calls": sum(calls.values()), "limit": LIMITS.get(label),
+                   "outcome": outcome["outcome"], "operations": dict(calls)}
+            rows.append(row)
+            return outcome
+
+        measure("new ticket (first in container)", make_mail(message_id="<b0@x>"))
+        measure("new ticket (warm)", make_mail(sender="bo@customer2.example", message_id="<b1@x>"))
+        ack = runtime.emails()[-1].message
+        reply = make_mail(sender="bo@customer2.example", to=ack["Reply-To"], subject="Re: x",
+                          body="More detail.", message_id="<b2@x>", headers={"In-Reply-To": ack["Message-ID"]})
+        measure("threaded reply (warm)", reply, recipients=[ack["Reply-To"]])
+        measure("duplicate delivery (1st copy)", make_mail(sender="cy@c3.example", message_id="<b3@x>"), message_id="dup",
+                repeat=1)
+        counter.take()
+        runtime.deliver(make_mail(sender="cy@c3.example", message_id="<b3@x>"), message_id="dup")
+        rows.append({"scenario": "duplicate delivery (2nd copy)", "calls": sum(counter.calls.values()),
+                     "limit": None, "outcome": "duplicate", "operations": dict(counter.take())})
+        measure("auto-reply dropped", make_mail(headers={"Auto-Submitted": "auto-replied"}, message_id="<b4@x>"))
+        measure("spam quarantined", make_mail(message_id="<b5@x>"), verdicts={"spam": "FAIL"})
+    return rows
+
+
+# -- 2. cold start --------------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cold_start(runs: int = 7) -> dict[str, Any]:
+    from helpdesk_local.embedded import EmbeddedAws
+    from helpdesk_local.events import ses_event
+
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        aws = EmbeddedAws(endpoint=endpoint).start()
+        function = aws.functions["InboundEmailFunction"]
+        env = {**os.environ, **aws.aws_environment(), **function.environment,
+               "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_NAMESPACE": "Helpdesk"}
+        bucket = function.environment["INBOUND_BUCKET"]
+        handler_path = ROOT / function.code_uri / "app.py"
+        samples: dict[str, list[float]] = {"baseline": [], "handler": [], "import": []}
+        with tempfile.TemporaryDirectory() as tmp:
+            for i in range(runs):
+                message_id = f"cold-{i}"
+                raw = make_mail(sender=f"cold{i}@customer{i}.example", message_id=f"<cold{i}@x>")
+                aws.client("s3").put_object(Bucket=bucket, Key=f"inbound/{message_id}", Body=raw)
+                event_path = Path(tmp) / f"{message_id}.json"
+                event_path.write_text(json.dumps(ses_event(raw, message_id=message_id,
+                                                           recipients=["support@help.example.com"],
+                                                           received_at=MONDAY_9AM_PT)))
+                for mode in ("baseline", "handler"):
+                    out = subprocess.run([sys.executable, str(HERE / "cold_start_child.py"), mode, str(handler_path),
+                                          str(event_path)], env=env, capture_output=True, text=True, check=True)
+                    result = json.loads(out.stdout.strip().splitlines()[-1])
+                    if mode == "handler":
+                        assert result["result"]["outcomes"][0]["outcome"] == "created", result
+                        samples["import"].append(result["result"]["import_seconds"])
+                    samples[mode].append(result["seconds"])
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    baseline = statistics.median(samples["baseline"])
+    handler = statistics.median(samples["handler"])
+    return {"runs": runs, "baseline_ms": round(baseline * 1000, 1), "handler_ms": round(handler * 1000, 1),
+            "handler_import_ms": round(statistics.median(samples["import"]) * 1000, 1),
+            "ratio": round(handler / baseline, 2), "limit": 1.25}
+
+
+# -- 3. memory ------------------------------------------------------------------------------------
+
+def memory(size_mb: int = 30) -> dict[str, Any]:
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = "big@customer.example"
+    message["Subject"] = "Thirty megabytes of logs"
+    message.set_content("Logs attached.")
+    chunk = os.urandom(1024 * 1024)
+    for i in range(int(size_mb * 0.74)):
+        message.add_attachment(chunk, maintype="application", subtype="octet-stream", filename=f"log{i}.bin")
+    with tempfile.NamedTemporaryFile(suffix=".eml", delete=False) as handle:
+        handle.write(message.as_bytes())
+        path = handle.name
+    try:
+        out = subprocess.run([sys.executable, str(HERE / "memory_child.py"), path], capture_output=True, text=True,
+                             check=True)
+    finally:
+        os.unlink(path)
+    result = json.loads(out.stdout)
+    result["parse_increase_mb"] = round(result["rss_peak_mb"] - result["rss_start_mb"], 1)
+    result["ratio_to_size"] = round(result["parse_increase_mb"] / result["size_mb"], 2)
+    result["limit"] = 4.0
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    report = {"api_calls": api_calls(), "cold_start": cold_start(args.runs), "memory": memory()}
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print("AWS API calls per inbound message (botocore before-call hooks)")
+    print(f"  {'scenario':<34} {'calls':>5} {'limit':>5}  operations")
+    for row in report["api_calls"]:
+        ops = ", ".join(f"{k.split(':')[1]}×{v}" if v > 1 else k.split(":")[1] for k, v in row["operations"].items())
+        print(f"  {row['scenario']:<34} {row['calls']:>5} {row['limit'] or '':>5}  {ops}")
+    cs = report["cold_start"]
+    print(f"\nCold start (median of {cs['runs']} fresh interpreters)")
+    print(f"  import boto3 + 4 clients: {cs['baseline_ms']} ms")
+    print(f"  import handler + first event: {cs['handler_ms']} ms (of which import: {cs['handler_import_ms']} ms)")
+    print(f"  ratio: {cs['ratio']} (target at most {cs['limit']})")
+    mem = report["memory"]
+    print(f"\nMemory while parsing a {mem['size_mb']:.1f} MB message ({mem['attachments']} attachments)")
+    print(f"  RSS before: {mem['rss_start_mb']:.0f} MB, peak: {mem['rss_peak_mb']:.0f} MB, "
+          f"increase: {mem['parse_increase_mb']} MB = {mem['ratio_to_size']}x the message (target under 4x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
