@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 
@@ -46,6 +47,96 @@ def _replay(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _policy_check(args: argparse.Namespace) -> int:
+    from helpdesk_local.policy_cli import check_policy
+
+    problems = check_policy(args.policy)
+    print("\n".join(problems) if problems else "ok")
+    return 1 if problems else 0
+
+
+def _parse_instant(text: str) -> datetime:
+    instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if instant.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a timezone, e.g. 2026-11-27T18:55:00-08:00")
+    return instant
+
+
+def _policy_simulate(args: argparse.Namespace) -> int:
+    from helpdesk.errors import PolicyError
+    from helpdesk_local.policy_cli import find_account, format_simulation, simulate
+    from helpdesk_local.target import open_target
+
+    account = None
+    if args.account:
+        with open_target(args.stack, save=False) as target:
+            account = find_account(target.store, args.account)
+    try:
+        from helpdesk.accounts import DEFAULT_ACCOUNT
+
+        result = simulate(args.policy, args.severity, args.at, account or DEFAULT_ACCOUNT)
+    except (PolicyError, KeyError) as exc:
+        print(f"helpdesk policy simulate: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=2) if args.json else format_simulation(result))
+    return 0
+
+
+def _classify(args: argparse.Namespace) -> int:
+    from helpdesk.classifier import Classifier
+    from helpdesk.policy.loader import load_policy
+    from helpdesk_local.policy_cli import classify_file
+    from helpdesk_local.replay import expand_any
+
+    classifier = Classifier(load_policy(args.policy))
+    for path in expand_any(args.paths, (".eml", ".txt")):
+        row = classify_file(classifier, path)
+        if args.json:
+            print(json.dumps(row))
+        else:
+            triggers = ", ".join(row["triggers"]) or "no triggers"
+            print(f"{row['severity']:<9} {row['issue_type']:<22} {row['emotion']:<10} {triggers}  {path}")
+            for ev in row["evidence"]:
+                print(f"    {ev['decision']}={ev['value']} by {ev['rule']}: {', '.join(ev['phrases']) or '-'}")
+    return 0
+
+
+def _accounts_import(args: argparse.Namespace) -> int:
+    from helpdesk_local.policy_cli import ImportRejectedError, import_accounts
+    from helpdesk_local.target import open_target
+
+    try:
+        with open_target(args.stack) as target:
+            count = import_accounts(target.store, Path(args.file))
+    except ImportRejectedError as exc:
+        print(f"nothing imported; fix these rows first:\n{exc}", file=sys.stderr)
+        return 1
+    print(f"imported {count} accounts into {target.name}")
+    return 0
+
+
+def _accounts_list(args: argparse.Namespace) -> int:
+    from helpdesk_local.policy_cli import accounts_json, list_accounts
+    from helpdesk_local.target import open_target
+
+    with open_target(args.stack, save=False) as target:
+        accounts = list_accounts(target.store)
+    if args.json:
+        print(accounts_json(accounts))
+        return 0
+    for a in accounts:
+        flags = ",".join(sorted(a.flags)) or "-"
+        print(f"{a.domain:<28} {a.name:<28} ARR ${a.arr:>12,.0f}  {flags:<22} {a.industry or '-':<12} "
+              f"CSM {a.csm_name or '-'}")
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from helpdesk_local import evaluate
+
+    return evaluate.main([*sum((["--policy", p] for p in args.policy or []), []), *(["--json"] if args.json else [])])
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="helpdesk", description="Serverless support desk: local tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -60,6 +151,40 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--json", action="store_true", help="one JSON object per message")
     replay.add_argument("--out", default=None, help="write outbound mail as .eml files here")
     replay.set_defaults(func=_replay)
+
+    policy = sub.add_parser("policy", help="check or simulate a policy").add_subparsers(dest="action", required=True)
+    check = policy.add_parser("check", help="validate a preset or policy file; prints ok or the errors")
+    check.add_argument("policy", help="preset name (p0-p3, four-level, p1-p4) or path to a YAML file")
+    check.set_defaults(func=_policy_check)
+    sim = policy.add_parser("simulate", help="print every due time of a ticket opened at a given instant")
+    sim.add_argument("--policy", default="p0-p3")
+    sim.add_argument("--severity", required=True, help="id, name or alias, e.g. P0, Critical, RED")
+    sim.add_argument("--at", required=True, type=_parse_instant, help="ISO-8601 with offset")
+    sim.add_argument("--account", help="email domain of an account in the directory")
+    sim.add_argument("--stack", help="read the account directory of a deployed stack")
+    sim.add_argument("--json", action="store_true")
+    sim.set_defaults(func=_policy_simulate)
+
+    classify = sub.add_parser("classify", help="classify .eml or .txt files (a .txt's first line is the subject)")
+    classify.add_argument("paths", nargs="+")
+    classify.add_argument("--policy", default="p0-p3")
+    classify.add_argument("--json", action="store_true")
+    classify.set_defaults(func=_classify)
+
+    accounts = sub.add_parser("accounts", help="the account directory").add_subparsers(dest="action", required=True)
+    imp = accounts.add_parser("import", help="import accounts from CSV or YAML; all rows or none")
+    imp.add_argument("file")
+    imp.add_argument("--stack", help="a deployed stack instead of embedded AWS")
+    imp.set_defaults(func=_accounts_import)
+    lst = accounts.add_parser("list", help="list accounts")
+    lst.add_argument("--stack", help="a deployed stack instead of embedded AWS")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(func=_accounts_list)
+
+    ev = sub.add_parser("eval", help="classifier accuracy and confusion matrix on the labelled examples")
+    ev.add_argument("--policy", action="append", help="preset to evaluate (repeatable; default: all)")
+    ev.add_argument("--json", action="store_true")
+    ev.set_defaults(func=_eval)
     return parser
 
 

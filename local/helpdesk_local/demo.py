@@ -11,8 +11,11 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
+from helpdesk.aws.ticket_store import TicketStore
 from helpdesk_local.cfn import ROOT
+from helpdesk_local.policy_cli import import_accounts
 from helpdesk_local.runtime import LocalRuntime, TimelineEvent
+from helpdesk_local.target import save_state
 
 EVENTS = ROOT / "events"
 DEMO_START = datetime.fromisoformat("2026-11-23T08:59:00-08:00")
@@ -45,6 +48,8 @@ def customer_reply(runtime: LocalRuntime, ack_index: int, text: str) -> bytes:
 def run_demo(out_dir: Path, emit: Callable[[TimelineEvent], None]) -> LocalRuntime:
     runtime = LocalRuntime(start=DEMO_START)
     with runtime:
+        env = runtime.aws.functions["InboundEmailFunction"].environment
+        import_accounts(TicketStore(runtime.table(), int(env["DUE_SHARDS"])), EVENTS / "accounts.yaml")
         for name, verdicts, wait in DEMO_MAIL:
             runtime.advance(timedelta(minutes=wait))
             runtime.deliver((EVENTS / "mail" / name).read_bytes(), verdicts=verdicts)
@@ -57,6 +62,7 @@ def run_demo(out_dir: Path, emit: Callable[[TimelineEvent], None]) -> LocalRunti
         for event in runtime.timeline:
             emit(event)
         runtime.write_outbox(out_dir)
+        save_state(runtime)  # so `helpdesk tickets` and `helpdesk show` can look at what happened
     return runtime
 
 

@@ -10,11 +10,15 @@ from helpdesk_local.runtime import LocalRuntime
 
 
 def expand(paths: Iterable[str]) -> list[Path]:
+    return expand_any(paths, (".eml",))
+
+
+def expand_any(paths: Iterable[str], suffixes: tuple[str, ...]) -> list[Path]:
     files: list[Path] = []
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.eml") if p.is_file()))
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes))
         elif path.is_file():
             files.append(path)
         else:

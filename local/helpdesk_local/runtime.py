@@ -167,7 +167,7 @@ class LocalRuntime:
     def _route_logs(self) -> None:
         for handler in logging.getLogger("helpdesk").handlers:
             if isinstance(handler, logging.StreamHandler):
-                handler.setStream(self.log_stream)
+                handler.stream = self.log_stream  # not setStream(): it flushes the old, maybe closed, stream
 
     # -- mail ----------------------------------------------------------------------------------
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 DEFAULT_DOMAIN = "*"
 
@@ -58,6 +61,73 @@ class Account:
 
 
 DEFAULT_ACCOUNT = Account(domain=DEFAULT_DOMAIN, name="Unknown account")
+KNOWN_FLAGS = {"fortune500", "strategic", "reference", "board_relationship", "industry_leader"}
+_DOMAIN = re.compile(r"^(\*|[a-z0-9-]+(\.[a-z0-9-]+)+)$")
+
+
+class AccountRecord(BaseModel):
+    """One row of an account import, validated field by field."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    domain: str
+    name: str = Field(min_length=1)
+    arr: float = Field(default=0, ge=0)
+    flags: list[str] = Field(default_factory=list)
+    industry: str = ""
+    customer_since: date | None = None
+    renewal_date: date | None = None
+    csm_name: str = ""
+    csm_email: str = ""
+    csm_phone: str = ""
+    executive_sponsor: str = ""
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, value: str) -> str:
+        value = value.lower().rstrip(".")
+        if not _DOMAIN.match(value):
+            raise ValueError(f"not an email domain: {value!r} (use '*' for the default account)")
+        return value
+
+    @field_validator("flags", mode="before")
+    @classmethod
+    def _flags(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [f for f in re.split(r"[;|,\s]+", value) if f]
+        if isinstance(value, list):
+            unknown = [f for f in value if str(f).lower() not in KNOWN_FLAGS]
+            if unknown:
+                raise ValueError(f"unknown flags {unknown}; known: {sorted(KNOWN_FLAGS)}")
+            return [str(f).lower() for f in value]
+        return value
+
+    @field_validator("industry")
+    @classmethod
+    def _industry(cls, value: str) -> str:
+        return value.lower()
+
+    @field_validator("csm_email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if value and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", value):
+            raise ValueError("not an email address")
+        return value.lower()
+
+    @field_validator("arr", mode="before")
+    @classmethod
+    def _money(cls, value: object) -> object:
+        if isinstance(value, str):
+            cleaned = value.replace("$", "").replace(",", "").strip().lower()
+            scale = {"k": 1e3, "m": 1e6}.get(cleaned[-1:], 1)
+            return float(cleaned.rstrip("km") or 0) * scale
+        return value
+
+    def to_account(self) -> Account:
+        return Account(domain=self.domain, name=self.name, arr=self.arr, flags=frozenset(self.flags),
+                       industry=self.industry, customer_since=self.customer_since, renewal_date=self.renewal_date,
+                       csm_name=self.csm_name, csm_email=self.csm_email, csm_phone=self.csm_phone,
+                       executive_sponsor=self.executive_sponsor)
 
 
 def candidate_domains(address: str) -> list[str]:

@@ -91,3 +91,86 @@ def plan(policy: Policy, severity_id: str, opened_at: datetime, account: Account
         timezone=timezone_of(policy, severity_id),
         clock=sev.clock,
     )
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """One promise on a ticket's timeline: when it falls due and what happens then."""
+
+    kind: str  # first_response | update | warning | escalation | workaround | resolution
+    at: datetime
+    label: str
+    level: str | None = None
+    condition: str | None = None
+    step: int | None = None
+    repeat: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {"kind": self.kind, "at": self.at.isoformat(), "label": self.label}
+        for name in ("level", "condition", "step", "repeat"):
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value
+        return data
+
+
+MAX_UPDATES = 200
+
+
+def escalation_steps(policy: Policy, targets: Targets, account: Account) -> list[Milestone]:
+    """Each step of the severity's chain, with its repeats, on the severity's clock."""
+    clock = business_hours_for(policy, targets.clock, severity=targets.severity, account_flags=account.flags)
+    out = []
+    for index, step in enumerate(policy.escalation.get(targets.severity, [])):
+        for repeat in range(step.repeat_times + 1):
+            delay = step.after + (step.repeat_every or timedelta(0)) * repeat
+            at = clock.add(targets.opened_at, delay * targets.factor)
+            level = policy.levels[step.level].name
+            out.append(Milestone("escalation", at, f"escalate to {step.level} ({level}) unless {step.unless}",
+                                 level=step.level, condition=step.unless, step=index, repeat=repeat))
+    return out
+
+
+def warnings_for(policy: Policy, targets: Targets, account: Account) -> list[Milestone]:
+    """Breach warnings to the owner at the policy's fractions of each target (default 75% and 90%)."""
+    clock = business_hours_for(policy, targets.clock, severity=targets.severity, account_flags=account.flags)
+    sev = policy.severities[targets.severity]
+    out = []
+    clocks = [("first_response", targets.first_response)]
+    clocks.append(("resolution", sev.resolution * targets.factor))
+    for name, target in clocks:
+        for fraction in policy.thresholds.breach_warnings:
+            at = clock.add(targets.opened_at, target * fraction)
+            out.append(Milestone("warning", at, f"{int(fraction * 100)}% of the {name.replace('_', ' ')} target",
+                                 condition=name))
+    return out
+
+
+def next_update(policy: Policy, targets: Targets, account: Account, after: datetime) -> datetime | None:
+    """Cadence runs on the wall clock; on a business clock an update due while closed waits for opening."""
+    if not targets.update_every:
+        return None
+    clock = business_hours_for(policy, targets.clock, severity=targets.severity, account_flags=account.flags)
+    return clock.next_open(after + targets.update_every)
+
+
+def update_times(policy: Policy, targets: Targets, account: Account, until: datetime) -> list[datetime]:
+    times: list[datetime] = []
+    at = next_update(policy, targets, account, targets.opened_at)
+    while at is not None and at < until and len(times) < MAX_UPDATES:
+        times.append(at)
+        at = next_update(policy, targets, account, at)
+    return times
+
+
+def schedule(policy: Policy, targets: Targets, account: Account) -> list[Milestone]:
+    """Every due time of a ticket opened now and never touched: what `policy simulate` prints."""
+    out = [Milestone("first_response", targets.first_response_due, "first response due")]
+    out += [Milestone("update", at, f"customer update #{i + 1}")
+            for i, at in enumerate(update_times(policy, targets, account, targets.resolution_due))]
+    out += warnings_for(policy, targets, account)
+    out += escalation_steps(policy, targets, account)
+    if targets.workaround_due:
+        out.append(Milestone("workaround", targets.workaround_due, "workaround due"))
+    out.append(Milestone("resolution", targets.resolution_due, "resolution due"))
+    return sorted(out, key=lambda m: (m.at, m.kind))

@@ -78,6 +78,10 @@ class TicketStore:
             ConsistentRead=True,
         )
 
+    def accounts(self) -> list[dict[str, Any]]:
+        return self.table.query(KeyConditionExpression="PK = :pk",
+                                ExpressionAttributeValues={":pk": {"S": "ACCOUNTS"}})
+
     # -- writes --------------------------------------------------------------------------
 
     def next_ticket_number(self) -> int:
@@ -95,6 +99,11 @@ class TicketStore:
 
     def update(self, update: Update, *, return_new: bool = False) -> dict[str, Any] | None:
         return self.table.update(update, return_new=return_new)
+
+    def replace_accounts(self, items: list[dict[str, Any]]) -> None:
+        """Write accounts in transactions of up to 100, so one bad write cannot leave a batch half-done."""
+        for start in range(0, len(items), 100):
+            self.table.transact([put(item) for item in items[start : start + 100]])
 
     # -- item builders used inside transactions ----------------------------------------
 
