@@ -20,7 +20,8 @@ TEMPLATE = load_template()
 RESOURCES = TEMPLATE["Resources"]
 FUNCTIONS = {lid: r for lid, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
 # Which settings model each function validates its environment with.
-FUNCTION_SETTINGS = {"InboundEmailFunction": settings_module.InboundSettings}
+FUNCTION_SETTINGS = {"InboundEmailFunction": settings_module.InboundSettings,
+                     "SlaSweeperFunction": settings_module.SweeperSettings}
 
 
 def _sam() -> str:

@@ -54,6 +54,26 @@ class Resolver:
     attributes: dict[tuple[str, str], str] = field(default_factory=dict)
     pseudo: dict[str, str] = field(default_factory=dict)
 
+    def condition(self, name: str) -> bool:
+        return bool(self.evaluate(self.template.get("Conditions", {})[name]))
+
+    def evaluate(self, expression: Any) -> Any:
+        """Condition functions: Fn::Equals, Fn::Not, Fn::And, Fn::Or and Condition references."""
+        if isinstance(expression, dict) and len(expression) == 1:
+            (key, arg), = expression.items()
+            if key == "Fn::Equals":
+                left, right = (self.resolve(a) for a in arg)
+                return str(left) == str(right)
+            if key == "Fn::Not":
+                return not self.evaluate(arg[0])
+            if key == "Fn::And":
+                return all(self.evaluate(a) for a in arg)
+            if key == "Fn::Or":
+                return any(self.evaluate(a) for a in arg)
+            if key == "Condition":
+                return self.condition(arg)
+        return self.resolve(expression)
+
     def parameter(self, name: str) -> Any:
         if name in self.parameters:
             return self.parameters[name]

@@ -137,6 +137,63 @@ def _eval(args: argparse.Namespace) -> int:
     return evaluate.main([*sum((["--policy", p] for p in args.policy or []), []), *(["--json"] if args.json else [])])
 
 
+def _tickets(args: argparse.Namespace) -> int:
+    from helpdesk_local.ops_cli import format_ticket_row, list_tickets
+    from helpdesk_local.target import open_target
+
+    with open_target(args.stack, save=False) as target:
+        tickets = list_tickets(target, args.status, args.severity, args.all)
+    if args.json:
+        print(json.dumps(tickets, default=sorted))
+    else:
+        for ticket in tickets:
+            print(format_ticket_row(ticket))
+        print(f"{len(tickets)} tickets")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    from helpdesk.sla import timezone_of
+    from helpdesk.policy.loader import load_policy
+    from helpdesk_local.ops_cli import format_show, show
+    from helpdesk_local.target import open_target
+
+    with open_target(args.stack, save=False) as target:
+        view = show(target, args.ticket)
+        policy = load_policy(target.environment["POLICY_NAME"])
+    if view is None:
+        print(f"no ticket #{args.ticket}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(view, default=sorted, indent=2))
+    else:
+        print(format_show(view, timezone_of(policy, view["ticket"]["severity"])))
+    return 0
+
+
+def _ticket_op(args: argparse.Namespace) -> int:
+    from helpdesk.ticket_ops import TicketOpError
+    from helpdesk_local.ops_cli import operator, ops_for
+    from helpdesk_local.target import open_target
+
+    try:
+        with open_target(args.stack) as target:
+            ops = ops_for(target)
+            if args.command == "ack":
+                ticket = ops.acknowledge(args.ticket, operator())
+            elif args.command == "status":
+                ticket = ops.set_status(args.ticket, args.status, operator())
+            elif args.command == "priority":
+                ticket = ops.change_severity(args.ticket, args.severity, operator())
+            else:
+                ticket = ops.add_note(args.ticket, args.text, operator(), public=args.public)
+    except TicketOpError as exc:
+        print(f"helpdesk {args.command}: {exc}", file=sys.stderr)
+        return 1
+    print(f"#{ticket['number']}: status {ticket['status']}, severity {ticket['severity']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="helpdesk", description="Serverless support desk: local tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -180,6 +237,33 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("--stack", help="a deployed stack instead of embedded AWS")
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=_accounts_list)
+
+    tickets = sub.add_parser("tickets", help="list open tickets")
+    tickets.add_argument("--status")
+    tickets.add_argument("--severity")
+    tickets.add_argument("--all", action="store_true", help="include resolved and closed tickets")
+    tickets.add_argument("--stack")
+    tickets.add_argument("--json", action="store_true")
+    tickets.set_defaults(func=_tickets)
+    show = sub.add_parser("show", help="a ticket with its thread, clocks and escalations")
+    show.add_argument("ticket", type=int)
+    show.add_argument("--stack")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=_show)
+    for name, text in (("ack", "acknowledge a ticket; stops its escalation chain"),
+                       ("status", "change a ticket's status"), ("priority", "change a ticket's severity"),
+                       ("note", "add a note (internal unless --public)")):
+        op = sub.add_parser(name, help=text)
+        op.add_argument("ticket", type=int)
+        if name == "status":
+            op.add_argument("status", help="acknowledged|investigating|pending|workaround|resolved|closed")
+        elif name == "priority":
+            op.add_argument("severity", help="severity id, name or alias")
+        elif name == "note":
+            op.add_argument("text")
+            op.add_argument("--public", action="store_true", help="the status line customers see in updates")
+        op.add_argument("--stack")
+        op.set_defaults(func=_ticket_op)
 
     ev = sub.add_parser("eval", help="classifier accuracy and confusion matrix on the labelled examples")
     ev.add_argument("--policy", action="append", help="preset to evaluate (repeatable; default: all)")

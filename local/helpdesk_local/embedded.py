@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import io
+import json
 import logging
 import os
 import zipfile
@@ -59,6 +60,9 @@ def shared_server() -> str:
     if _server is None:
         from moto.server import ThreadedMotoServer
 
+        from helpdesk_local import moto_patches
+
+        moto_patches.apply()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         _server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
         _server.start()
@@ -127,6 +131,8 @@ class EmbeddedAws:
         for logical_id in pending:
             spec = resources[logical_id]
             rtype = spec["Type"]
+            if "Condition" in spec and not self.resolver.condition(spec["Condition"]):
+                continue
             creator = getattr(self, "_create_" + rtype.replace("AWS::", "").replace("::", "_").lower(), None)
             if creator is not None:
                 creator(logical_id, spec.get("Properties", {}))
@@ -202,11 +208,11 @@ class EmbeddedAws:
     def _create_sns_subscription(self, logical_id: str, props: dict[str, Any]) -> None:
         props = self.resolver.resolve(props)
         kwargs: dict[str, Any] = {"TopicArn": props["TopicArn"], "Protocol": props["Protocol"],
-                                  "Endpoint": props["Endpoint"]}
+                                  "Endpoint": props["Endpoint"], "ReturnSubscriptionArn": True}
         if props.get("FilterPolicy"):
-            import json
-
             kwargs["Attributes"] = {"FilterPolicy": json.dumps(props["FilterPolicy"])}
+            if props.get("FilterPolicyScope"):
+                kwargs["Attributes"]["FilterPolicyScope"] = props["FilterPolicyScope"]
         arn = self.client("sns").subscribe(**kwargs)["SubscriptionArn"]
         self.resolver.physical[logical_id] = arn
 

@@ -55,3 +55,12 @@ def ses_event(raw: bytes, *, message_id: str, recipients: list[str], received_at
             },
         },
     }]}
+
+
+def scheduled_event(at: datetime) -> dict[str, Any]:
+    """What EventBridge sends a rate(1 minute) target."""
+    return {
+        "version": "0", "id": f"sweep-{iso(at)}", "detail-type": "Scheduled Event", "source": "aws.events",
+        "account": ACCOUNT_ID, "time": iso(at), "region": REGION,
+        "resources": [f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/helpdesk-local-sweeper"], "detail": {},
+    }

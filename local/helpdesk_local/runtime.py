@@ -26,7 +26,7 @@ from helpdesk import wiring
 from helpdesk.clock import FixedClock, install_clock, iso
 from helpdesk_local.cfn import ROOT
 from helpdesk_local.embedded import ACCOUNT_ID, REGION, EmbeddedAws
-from helpdesk_local.events import ses_event
+from helpdesk_local.events import scheduled_event, ses_event
 
 
 _modules: dict[Path, ModuleType] = {}
@@ -100,11 +100,24 @@ class TimelineEvent:
                 "subject": self.subject, **self.details}
 
 
+# Escalation recipients for local runs, so briefings and SMS have somewhere to go.
+LOCAL_PARAMETERS = {
+    "ManagerEmail": "cs-managers@example.com",
+    "DirectorEmail": "cs-directors@example.com",
+    "ExecutiveEmail": "executives@example.com",
+    "OnCallPhone": "+14155550100",
+    "ExecutivePhone": "+14155550199",
+    "OpsEmail": "ops@example.com",
+    "TeamQueueAddress": "support-team@example.com",
+}
+
+
 class LocalRuntime:
     def __init__(self, start: datetime | None = None, parameters: dict[str, Any] | None = None,
                  log_stream: TextIO | None = None) -> None:
         self.clock = FixedClock(start or datetime(2026, 11, 23, 17, 0, tzinfo=UTC))
-        self.aws = EmbeddedAws(parameters)
+        self.aws = EmbeddedAws({**LOCAL_PARAMETERS, **(parameters or {})})
+        self._seen_notifications: dict[str, int] = {}
         self.log_stream = log_stream if log_stream is not None else io.StringIO()
         self.timeline: list[TimelineEvent] = []
         self._seen_emails = 0
@@ -123,6 +136,7 @@ class LocalRuntime:
         wiring.reset(forget_clients=_clients_endpoint != self.aws.endpoint)
         _clients_endpoint = self.aws.endpoint
         self._seen_emails = len(self.aws.sent_emails())
+        self._seen_notifications = {}
         return self
 
     def stop(self) -> None:
@@ -152,7 +166,7 @@ class LocalRuntime:
         handler = self.handler(logical_id)
         saved = {k: os.environ.get(k) for k in function.environment}
         os.environ.update(function.environment)
-        self._route_logs()
+        self.route_logs()
         try:
             with contextlib.redirect_stdout(self.log_stream), warnings.catch_warnings():
                 warnings.filterwarnings("ignore", "No application metrics to publish")
@@ -164,10 +178,64 @@ class LocalRuntime:
                 else:
                     os.environ[key] = value
 
-    def _route_logs(self) -> None:
+    def route_logs(self) -> None:
         for handler in logging.getLogger("helpdesk").handlers:
             if isinstance(handler, logging.StreamHandler):
                 handler.stream = self.log_stream  # not setStream(): it flushes the old, maybe closed, stream
+
+    def sweep(self) -> dict[str, Any]:
+        """One scheduled run of the SLA sweeper, as EventBridge would invoke it."""
+        report = self.invoke("SlaSweeperFunction", scheduled_event(self.now()))
+        for performed in report.get("performed", []):
+            for event in performed.get("events", []):
+                if event["kind"] in ("sla_breached", "warning_sent", "send_failed"):
+                    self.timeline.append(TimelineEvent(self.now(), event["kind"], event.get("ticket"),
+                                                       details={k: v for k, v in event.items()
+                                                                if k not in ("kind", "ticket")}))
+        self.collect_emails()
+        self.collect_notifications()
+        return report
+
+    def run_until(self, until: datetime, *, step: timedelta = timedelta(minutes=1)) -> None:
+        """Move the virtual clock minute by minute, sweeping at each minute."""
+        while self.now() + step <= until:
+            self.advance(step)
+            self.sweep()
+        if self.now() < until:
+            self.clock.set(until)
+
+    # -- SNS ---------------------------------------------------------------------------------
+
+    def notifications(self, topic_logical_id: str = "EscalationTopic") -> list[dict[str, Any]]:
+        """Every message published to a topic, with the protocol bodies and attributes decoded."""
+        from moto.sns.models import sns_backends
+
+        arn = self.aws.resolver.physical[topic_logical_id]
+        backend = sns_backends[ACCOUNT_ID][REGION]
+        out = []
+        for message_id, message, subject, attributes, _ in backend.topics[arn].sent_notifications:
+            try:
+                bodies = json.loads(message)
+            except ValueError:
+                bodies = {"default": message}
+            attrs = {k: _attribute_value(v) for k, v in (attributes or {}).items()}
+            recipients = [sub.endpoint for sub in backend.subscriptions.values() if sub.topic.arn == arn
+                          and (sub._filter_policy_matcher is None  # noqa: SLF001 - moto's own filter logic
+                               or sub._filter_policy_matcher.matches(attributes, message))]
+            out.append({"message_id": message_id, "subject": subject, "bodies": bodies, "attributes": attrs,
+                        "recipients": recipients})
+        return out
+
+    def collect_notifications(self) -> int:
+        count = 0
+        for topic in ("EscalationTopic", "OpsTopic"):
+            published = self.notifications(topic)
+            fresh = published[self._seen_notifications.get(topic, 0):]
+            self._seen_notifications[topic] = len(published)
+            for note in fresh:
+                count += 1
+                self.timeline.extend(_notification_events(self.now(), topic, note))
+        return count
 
     # -- mail ----------------------------------------------------------------------------------
 
@@ -191,6 +259,7 @@ class LocalRuntime:
             outcome = outcomes[0] if outcomes else {"outcome": "error"}
             self._note_outcome(outcome, raw)
             sent += self.collect_emails()
+            self.collect_notifications()
             first = first or outcome
         assert first is not None
         first["emails_sent_total"] = sent
@@ -260,3 +329,27 @@ class LocalRuntime:
             with contextlib.suppress(ValueError):
                 records.append(json.loads(line))
         return records
+
+
+def _attribute_value(value: Any) -> Any:
+    raw = value.get("Value") if isinstance(value, dict) else value
+    if isinstance(value, dict) and value.get("Type") == "String.Array":
+        return json.loads(raw)
+    return raw
+
+
+def _notification_events(at: datetime, topic: str, note: dict[str, Any]) -> list[TimelineEvent]:
+    attrs = note["attributes"]
+    ticket = int(attrs["ticket"]) if str(attrs.get("ticket", "")).isdigit() else None
+    common = {"level": attrs.get("level"), "role": attrs.get("role"), "severity": attrs.get("severity"),
+              "trigger": attrs.get("trigger")}
+    if topic == "OpsTopic":
+        return [TimelineEvent(at, "ops_alert", ticket, subject=note["subject"])]
+    if attrs.get("kind") == "sms":
+        body = note["bodies"].get("sms") or note["bodies"].get("default")
+        return [TimelineEvent(at, "sms_sent", ticket, to=phone, details={**common, "body": body})
+                for phone in note["recipients"]]
+    events = [TimelineEvent(at, "escalation_published", ticket, subject=note["subject"], details=common)]
+    events += [TimelineEvent(at, "escalation_email", ticket, to=address, subject=note["subject"], details=common)
+               for address in note["recipients"]]
+    return events

@@ -99,6 +99,7 @@ def open_target(stack: str | None, *, save: bool = True, at: datetime | None = N
     from helpdesk_local.runtime import LocalRuntime
 
     with LocalRuntime() as runtime:
+        runtime.route_logs()  # operator commands print results, not the domain's JSON logs
         load_state(runtime)
         if at is not None:
             runtime.clock.set(at)

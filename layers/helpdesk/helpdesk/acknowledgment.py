@@ -7,14 +7,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from helpdesk.accounts import Account, candidate_domains, pick_account
-from helpdesk.aws.mailer import Mailer
 from helpdesk.aws.table import Update
-from helpdesk.aws.ticket_store import META, TicketStore, account_key, message_id_key, sender_key, ticket_pk
+from helpdesk.aws.ticket_store import META, TicketStore, account_key, sender_key, ticket_pk
 from helpdesk.clock import Clock, iso, parse_iso
 from helpdesk.due_work import claim, complete_write, fail_write, lease_until, new_lease_owner, reschedule
 from helpdesk.errors import ConflictError, PermanentSendError, TransientAwsError
 from helpdesk.mail.addresses import reply_address
-from helpdesk.mail.compose import OutboundMail, compose
+from helpdesk.mail.compose import OutboundMail
+from helpdesk.outbox import Outbox
+from helpdesk.performers import Performed
 from helpdesk.mail.parsing import InboundMail
 from helpdesk.observability import logger, metrics
 from helpdesk.policy.durations import humanize
@@ -28,11 +29,11 @@ EXCERPT_LINES = 8
 
 
 class AckSender:
-    def __init__(self, *, settings: CommonSettings, store: TicketStore, mailer: Mailer, policy: Policy,
+    def __init__(self, *, settings: CommonSettings, store: TicketStore, outbox: Outbox, policy: Policy,
                  clock: Clock, signing_key: bytes) -> None:
         self.settings = settings
         self.store = store
-        self.mailer = mailer
+        self.outbox = outbox
         self.policy = policy
         self.clock = clock
         self.signing_key = signing_key
@@ -72,7 +73,7 @@ class AckSender:
         """Finish an acknowledgment a crashed invocation left behind, if its lease has lapsed."""
         now = self.clock.now()
         owner = new_lease_owner()
-        item = claim(self.store, number, ACK_SK, owner, now)
+        item = claim(self.store, ticket_pk(number), ACK_SK, owner, now)
         if not item:
             return 0
         found = self.store.get_many([(ticket_pk(number), META)])
@@ -81,13 +82,14 @@ class AckSender:
             return 0
         return self._deliver(number, ticket, self._account_for(ticket), owner, int(item.get("attempts", 1)))
 
-    def perform(self, item: dict[str, Any], owner: str) -> int:
+    def perform(self, item: dict[str, Any], owner: str) -> Performed:
         """Sweeper entry point for a claimed `ack` item."""
         number = int(item["ticket"])
         ticket = self.store.ticket(number)
         if not ticket:
-            return 0
-        return self._deliver(number, ticket, self._account_for(ticket), owner, int(item.get("attempts", 1)))
+            return Performed("ack", number, "skipped")
+        sent = self._deliver(number, ticket, self._account_for(ticket), owner, int(item.get("attempts", 1)))
+        return Performed("ack", number, "done" if sent else "deferred")
 
     def _account_for(self, ticket: dict[str, Any]) -> Account:
         domain = ticket.get("account_domain") or "*"
@@ -98,41 +100,23 @@ class AckSender:
     def _deliver(self, number: int, ticket: dict[str, Any], account: Account, owner: str, attempts: int) -> int:
         now = self.clock.now()
         outbound = self.build(ticket, account)
-        raw, our_id = compose(outbound, sent_at=now)
         try:
-            ses_id = self.mailer.send_raw(self.settings.support_address, outbound.to, raw)
+            sent = self.outbox.send(number, "acknowledgment", outbound, now)
         except TransientAwsError as exc:
             logger.warning("ack_send_deferred", extra={"ticket": number, "error": str(exc)})
             metrics.add_metric(name="SendsFailed", unit="Count", value=1)
-            reschedule(self.store, number, ACK_SK, owner, now, attempts, str(exc))
+            reschedule(self.store, ticket_pk(number), ACK_SK, owner, now, attempts, str(exc))
             return 0
         except PermanentSendError as exc:
             logger.error("ack_send_rejected", extra={"ticket": number, "error": str(exc)})
             metrics.add_metric(name="SendsFailed", unit="Count", value=1)
             self._record_failure(number, owner, now, str(exc))
             return 0
-        self._record_sent(number, owner, now, outbound, ses_id, our_id)
-        metrics.add_metric(name="AcknowledgmentsSent", unit="Count", value=1)
-        created = parse_iso(ticket["created_at"])
-        metrics.add_metric(name="AcknowledgmentLatency", unit="Seconds", value=(now - created).total_seconds())
-        logger.info("ack_sent", extra={"ticket": number})
-        return 1
-
-    def _record_sent(self, number: int, owner: str, now: datetime, outbound: OutboundMail, ses_id: str,
-                     our_id: str) -> None:
-        entry = {
-            "PK": ticket_pk(number), "SK": f"ENTRY#{iso(now)}#ack", "type": "entry", "kind": "acknowledgment",
-            "at": iso(now), "actor": "system", "direction": "outbound", "visibility": "public",
-            "to": outbound.to, "subject": outbound.subject, "message_id": ses_id, "our_message_id": our_id,
-        }
         writes = [
-            complete_write(number, ACK_SK, owner, now, sent_message_id=ses_id),
-            self.store.put_write(entry),
-            self.store.put_write({"PK": message_id_key(ses_id)[0], "SK": "MSGID", "type": "message_id",
-                                  "ticket": number}),
-            self.store.put_write({"PK": message_id_key(our_id)[0], "SK": "MSGID", "type": "message_id",
-                                  "ticket": number}),
-            Update(ticket_pk(number), META, sets={"ack_sent_at": iso(now), "last_outbound_message_id": ses_id},
+            complete_write(ticket_pk(number), ACK_SK, owner, now, sent_message_id=sent.ses_message_id),
+            *sent.writes,
+            Update(ticket_pk(number), META, sets={"ack_sent_at": iso(now),
+                                                   "last_outbound_message_id": sent.ses_message_id},
                    condition="attribute_exists(PK)").write(),
         ]
         try:
@@ -140,13 +124,18 @@ class AckSender:
         except ConflictError:
             # Our lease lapsed and another worker took over; the mail went out, so at worst it repeats.
             logger.warning("ack_completion_lost_lease", extra={"ticket": number})
+        metrics.add_metric(name="AcknowledgmentsSent", unit="Count", value=1)
+        created = parse_iso(ticket["created_at"])
+        metrics.add_metric(name="AcknowledgmentLatency", unit="Seconds", value=(now - created).total_seconds())
+        logger.info("ack_sent", extra={"ticket": number})
+        return 1
 
     def _record_failure(self, number: int, owner: str, now: datetime, reason: str) -> None:
         entry = {"PK": ticket_pk(number), "SK": f"ENTRY#{iso(now)}#ack-failed", "type": "entry",
                  "kind": "send_failed", "at": iso(now), "actor": "system", "visibility": "internal",
                  "failure": reason, "what": "acknowledgment"}
         try:
-            self.store.transact([fail_write(number, ACK_SK, owner, now, reason), self.store.put_write(entry)])
+            self.store.transact([fail_write(ticket_pk(number), ACK_SK, owner, now, reason), self.store.put_write(entry)])
         except ConflictError:
             pass
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from helpdesk.aws.table import Update, Write
-from helpdesk.aws.ticket_store import TicketStore, ticket_pk
+from helpdesk.aws.ticket_store import TicketStore
 from helpdesk.clock import iso
 from helpdesk.errors import ConflictError
 
@@ -28,10 +28,10 @@ def lease_until(now: datetime) -> str:
     return iso(now + LEASE)
 
 
-def claim(store: TicketStore, ticket: int, sk: str, owner: str, now: datetime) -> dict[str, Any] | None:
+def claim(store: TicketStore, pk: str, sk: str, owner: str, now: datetime) -> dict[str, Any] | None:
     """Take the lease on a pending item that is due and not leased; None if someone else has it."""
     update = Update(
-        ticket_pk(ticket), sk,
+        pk, sk,
         sets={"lease_owner": owner, "lease_until": lease_until(now), "due_at": lease_until(now)},
         adds={"attempts": 1},
         condition="#status = :pending AND #due <= :now AND (attribute_not_exists(#lease) OR #lease <= :now)",
@@ -43,9 +43,9 @@ def claim(store: TicketStore, ticket: int, sk: str, owner: str, now: datetime) -
         return None
 
 
-def complete_write(ticket: int, sk: str, owner: str, now: datetime, **result: Any) -> Write:
+def complete_write(pk: str, sk: str, owner: str, now: datetime, **result: Any) -> Write:
     return Update(
-        ticket_pk(ticket), sk,
+        pk, sk,
         sets={"status": "done", "completed_at": iso(now), **{k: v for k, v in result.items() if v is not None}},
         removes=["due_shard", "lease_until", "lease_owner"],
         condition="#owner = :me AND #status = :pending",
@@ -54,10 +54,10 @@ def complete_write(ticket: int, sk: str, owner: str, now: datetime, **result: An
     ).write()
 
 
-def fail_write(ticket: int, sk: str, owner: str, now: datetime, reason: str) -> Write:
+def fail_write(pk: str, sk: str, owner: str, now: datetime, reason: str) -> Write:
     """A permanent failure: recorded, out of the index, never retried."""
     return Update(
-        ticket_pk(ticket), sk,
+        pk, sk,
         sets={"status": "failed", "failed_at": iso(now), "failure": reason},
         removes=["due_shard", "lease_until", "lease_owner"],
         condition="#owner = :me", values={":me": owner}, label="due",
@@ -68,12 +68,12 @@ def backoff(attempts: int) -> timedelta:
     return min(MAX_BACKOFF, timedelta(seconds=30 * (2 ** max(0, attempts - 1))))
 
 
-def reschedule(store: TicketStore, ticket: int, sk: str, owner: str, now: datetime, attempts: int,
-               error: str) -> None:
-    """Give the item back with a backoff so the next sweep retries it."""
+def reschedule(store: TicketStore, pk: str, sk: str, owner: str, now: datetime, attempts: int,
+               error: str, at: datetime | None = None) -> None:
+    """Give the item back, by default with a backoff, so a later sweep performs it."""
     update = Update(
-        ticket_pk(ticket), sk,
-        sets={"due_at": iso(now + backoff(attempts)), "last_error": error},
+        pk, sk,
+        sets={"due_at": iso(at or now + backoff(attempts)), "last_error": error},
         removes=["lease_until", "lease_owner"],
         condition="#owner = :me", values={":me": owner},
     )

@@ -12,10 +12,10 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from helpdesk.accounts import DEFAULT_DOMAIN, Account, candidate_domains, pick_account
-from helpdesk.acknowledgment import AckSender, excerpt_lines
+from helpdesk.acknowledgment import excerpt_lines
 from helpdesk.aws.blobs import BlobStore
 from helpdesk.aws.table import Update
 from helpdesk.aws.ticket_store import (
@@ -29,7 +29,7 @@ from helpdesk.aws.ticket_store import (
     ticket_pk,
 )
 from helpdesk.classifier import Classification, Classifier
-from helpdesk.clock import Clock, iso
+from helpdesk.clock import iso
 from helpdesk.errors import ConflictError, RawMailMissingError
 from helpdesk.events import SesRecord
 from helpdesk.mail.addresses import read_token
@@ -37,9 +37,13 @@ from helpdesk.mail.loops import ack_suppression, drop_reason
 from helpdesk.mail.parsing import InboundMail, clean_header_text, parse_mail
 from helpdesk.observability import logger, metrics
 from helpdesk.policy.loader import policy_digest, policy_document
-from helpdesk.policy.models import Policy
+from helpdesk.obligations import plan_items
+from helpdesk.ticket_state import OPEN_STATE
 from helpdesk.settings import InboundSettings
 from helpdesk.sla import plan
+
+if TYPE_CHECKING:
+    from helpdesk.wiring import Services
 
 OutcomeName = Literal["created", "threaded", "dropped", "quarantined", "duplicate"]
 MAX_INLINE_TEXT = 16_000  # longer bodies go to S3; DynamoDB items are capped at 400 KB
@@ -77,16 +81,17 @@ class _Context:
 
 
 class InboundProcessor:
-    def __init__(self, *, settings: InboundSettings, store: TicketStore, blobs: BlobStore, ack: AckSender,
-                 policy: Policy, clock: Clock, signing_key: bytes) -> None:
+    def __init__(self, *, settings: InboundSettings, services: Services, blobs: BlobStore) -> None:
         self.settings = settings
-        self.store = store
+        self.services = services
+        self.store = services.work.store
         self.blobs = blobs
-        self.ack = ack
-        self.policy = policy
-        self.clock = clock
-        self.signing_key = signing_key
-        self.classifier = Classifier(policy)
+        self.ack = services.ack
+        self.escalator = services.escalator
+        self.policy = services.work.snapshots.current
+        self.clock = services.work.clock
+        self.signing_key = services.work.signing_key
+        self.classifier = Classifier(self.policy)
         self._policy_saved = False
 
     # -- entry point -------------------------------------------------------------------------
@@ -248,15 +253,17 @@ class InboundProcessor:
     def _thread_reply(self, ctx: _Context, ticket: dict[str, Any]) -> Outcome:
         number = int(ticket["number"])
         logger.append_keys(ticket=number)
+        now = self.clock.now()
         attachments, text_key = self._store_parts(ctx)
-        entry = self._entry(ctx, number, "customer_reply", None, attachments, text_key)
-        now = iso(self.clock.now())
+        classification = self.classifier.classify("", ctx.mail.new_text, self._account(ctx))
+        entry = self._entry(ctx, number, "customer_reply", classification, attachments, text_key)
         inbound = self._inbound_item(ctx, "threaded", number, ticket.get("severity"))
-        update = Update(ticket_pk(number), META, sets={"updated_at": now, "last_customer_at": now},
+        update = Update(ticket_pk(number), META, sets={"updated_at": iso(now), "last_customer_at": iso(now)},
                         adds={"participants": {ctx.sender}, "customer_replies": 1, "version": 1},
                         condition="attribute_exists(PK)", label="ticket")
+        sender_item = ctx.item(sender_key(ctx.sender)) or {}
         writes = [self.store.put_write(inbound, only_if_new=True, label="inbound"), self.store.put_write(entry),
-                  update.write()]
+                  update.write(), self._contact_update(ctx.sender, sender_item, now).write()]
         if ctx.mail.message_id:
             writes.append(self.store.put_write(self._message_id_item(ctx.mail.message_id, number)))
         try:
@@ -267,7 +274,35 @@ class InboundProcessor:
             raise
         logger.info("reply_threaded", extra={"ticket": number, "attachments": len(attachments)})
         metrics.add_metric(name="TicketsThreaded", unit="Count", value=1)
+        new_triggers = [t for t in classification.triggers if t not in (ticket.get("triggers") or [])]
+        self._raise_triggers(number, ticket, new_triggers, sender_item, now, self._account(ctx),
+                             classification.emotion, occurrence=ctx.record.message_id[:16])
         return Outcome(ctx.record.message_id, "threaded", ticket=number, severity=ticket.get("severity"))
+
+    def _contact_update(self, sender: str, sender_item: dict[str, Any], now: datetime) -> Update:
+        """Contacts in the last day, for the repeat-contacts trigger."""
+        window = self.policy.thresholds.repeat_contacts.within.total_seconds()
+        recent = [t for t in sender_item.get("contact_times") or [] if t > now.timestamp() - window]
+        pk, sk = sender_key(sender)
+        return Update(pk, sk, sets={"contact_times": [*recent, int(now.timestamp())], "type": "sender"})
+
+    def _raise_triggers(self, number: int, ticket: dict[str, Any], triggers: list[str],
+                        sender_item: dict[str, Any], now: datetime, account: Account, emotion: str,
+                        occurrence: str = "1") -> None:
+        """Classifier triggers plus the event triggers: repeat contacts and revenue at risk."""
+        thresholds = self.policy.thresholds
+        window = thresholds.repeat_contacts.within.total_seconds()
+        contacts = 1 + sum(1 for t in sender_item.get("contact_times") or [] if t > now.timestamp() - window)
+        fired = list(triggers)
+        if contacts >= thresholds.repeat_contacts.count:
+            fired.append("repeat_contacts")
+        unhappy = emotion in ("frustrated", "angry") or {"churn_threat", "escalation_request"} & set(triggers)
+        if account.arr > thresholds.revenue_risk_min_arr and unhappy:
+            fired.append("revenue_risk")
+        for trigger in dict.fromkeys(fired):
+            if trigger in self.policy.triggers:
+                day = now.strftime("%Y%m%d") if trigger == "repeat_contacts" else occurrence
+                self.escalator.raise_trigger(number, trigger, day)
 
     def _create_ticket(self, ctx: _Context) -> Outcome:
         now = self.clock.now()
@@ -286,15 +321,17 @@ class InboundProcessor:
             "subject": ctx.mail.subject or "(no subject)", "requester": ctx.sender,
             "requester_name": ctx.mail.from_name, "participants": {ctx.sender},
             "account_domain": account.domain, "account_name": account.name,
-            "created_at": iso(now), "updated_at": iso(now), "version": 1, "customer_replies": 0,
+            "created_at": iso(now), "updated_at": iso(now), "version": 1, "plan_version": 1, "customer_replies": 0,
+            "state_key": OPEN_STATE, "state_at": iso(now),
             "policy_name": self.policy.name, "policy_digest": policy_digest(self.policy),
             "first_response_due": iso(targets.first_response_due),
             "first_response_seconds": int(targets.first_response.total_seconds()),
-            "excerpt": excerpt_lines(ctx.mail.new_text), "resolution_due": iso(targets.resolution_due),
+            "excerpt": excerpt_lines(ctx.mail.new_text),
+            "resolution_due": iso(targets.resolution_due),
             "workaround_due": iso(targets.workaround_due) if targets.workaround_due else None,
             "update_every_seconds": int(targets.update_every.total_seconds()) if targets.update_every else None,
-            "modifiers": targets.modifiers, "after_hours": targets.after_hours,
-            "verdicts": ctx.record.verdicts.as_dict(), "ack_suppressed": suppressed,
+            "modifiers": targets.modifiers, "after_hours": targets.after_hours, "paused_seconds": 0,
+            "verdicts": ctx.record.verdicts.as_dict(), "ack_suppressed": suppressed, "progress": [],
             "root_message_id": ctx.mail.message_id, "thread_references": _references(ctx.mail),
         }
         entry = self._entry(ctx, number, "customer_message", classification, attachments, text_key)
@@ -303,6 +340,7 @@ class InboundProcessor:
                                  only_if_new=True, label="inbound"),
             self.store.put_write(ticket, only_if_new=True, label="ticket"),
             self.store.put_write(entry),
+            *(self.store.put_write(item) for item in plan_items(self.store, self.policy, number, targets, account, 1)),
         ]
         if ctx.mail.message_id:
             writes.append(self.store.put_write(self._message_id_item(ctx.mail.message_id, number)))
@@ -310,9 +348,12 @@ class InboundProcessor:
             pk, sk = policy_key(policy_digest(self.policy))
             writes.append(self.store.put_write({"PK": pk, "SK": sk, "type": "policy",
                                                 "document": policy_document(self.policy)}))
+        contact = self._contact_update(ctx.sender, sender_item, now)
         if not suppressed:
             writes.append(self.store.put_write(self.ack.obligation(number, now)))
-            writes.append(self.ack.record_ack_update(ctx.sender, sender_item, now).write())
+            ack_times = self.ack.record_ack_update(ctx.sender, sender_item, now)
+            contact.sets.update(ack_times.sets)
+        writes.append(contact.write())
         try:
             self.store.transact(writes)
         except ConflictError as exc:
@@ -326,6 +367,8 @@ class InboundProcessor:
                     "account": account.domain, "ack_suppressed": suppressed})
         metrics.add_metric(name="TicketsCreated", unit="Count", value=1)
         sent = 0 if suppressed else self.ack.send_now(number, ticket, account)
+        self._raise_triggers(number, ticket, classification.triggers, sender_item, now, account,
+                             classification.emotion)
         return Outcome(ctx.record.message_id, "created", ticket=number, severity=classification.severity,
                        reason=suppressed, emails_sent=sent)
 

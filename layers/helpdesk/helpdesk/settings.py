@@ -32,7 +32,11 @@ class CommonSettings(_Settings):
     policy_name: str = Field(alias="POLICY_NAME", min_length=1)
     signing_key_secret: str = Field(alias="SIGNING_KEY_SECRET_ARN", min_length=1)
     team_name: str = Field(alias="TEAM_NAME", min_length=1)
+    team_queue_address: str = Field(alias="TEAM_QUEUE_ADDRESS", pattern=r"^[^@\s]+@[^@\s]+$")
     due_shards: int = Field(alias="DUE_SHARDS", ge=1, le=64)
+    escalation_topic_arn: str = Field(alias="ESCALATION_TOPIC_ARN", min_length=1)
+    ops_topic_arn: str = Field(alias="OPS_TOPIC_ARN", min_length=1)
+    sms_routes: str = Field(alias="SMS_ROUTES", default="")
 
 
 class InboundSettings(CommonSettings):
@@ -46,3 +50,7 @@ class InboundSettings(CommonSettings):
         if isinstance(value, str):
             return tuple(d.strip().lower() for d in value.split(",") if d.strip())
         return value
+
+
+class SweeperSettings(CommonSettings):
+    pass

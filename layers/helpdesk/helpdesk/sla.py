@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from helpdesk.accounts import Account
@@ -25,7 +25,12 @@ class Targets:
     resolution_due: datetime
     timezone: str
     clock: str
-    notes: list[str] = field(default_factory=list)
+    paused: timedelta = timedelta(0)  # clock time spent waiting on the customer, added to every target
+
+    def due(self, policy: Policy, account: Account, duration: timedelta) -> datetime:
+        """When `duration` of this ticket's clock has run, counting from opening and skipping pauses."""
+        clock = business_hours_for(policy, self.clock, severity=self.severity, account_flags=account.flags)
+        return clock.add(self.opened_at, duration + self.paused)
 
 
 def _condition_matches(cond: ModifierCondition, account: Account, triggers: set[str], now: datetime) -> bool:
@@ -60,7 +65,7 @@ def timezone_of(policy: Policy, severity_id: str) -> str:
 
 
 def plan(policy: Policy, severity_id: str, opened_at: datetime, account: Account,
-         triggers: Iterable[str] = ()) -> Targets:
+         triggers: Iterable[str] = (), paused: timedelta = timedelta(0)) -> Targets:
     """Due times from the policy, in business time where the severity's clock says so.
 
     Modifiers do not compound: the strongest applicable factor wins (50% faster beats 25%).
@@ -84,12 +89,13 @@ def plan(policy: Policy, severity_id: str, opened_at: datetime, account: Account
         modifiers=modifiers,
         after_hours=after_hours,
         first_response=first,
-        first_response_due=clock.add(opened_at, first),
+        first_response_due=clock.add(opened_at, first + paused),
         update_every=sev.update_every * factor if sev.update_every else None,
-        workaround_due=clock.add(opened_at, sev.workaround * factor) if sev.workaround else None,
-        resolution_due=clock.add(opened_at, sev.resolution * factor),
+        workaround_due=clock.add(opened_at, sev.workaround * factor + paused) if sev.workaround else None,
+        resolution_due=clock.add(opened_at, sev.resolution * factor + paused),
         timezone=timezone_of(policy, severity_id),
         clock=sev.clock,
+        paused=paused,
     )
 
 
@@ -119,12 +125,11 @@ MAX_UPDATES = 200
 
 def escalation_steps(policy: Policy, targets: Targets, account: Account) -> list[Milestone]:
     """Each step of the severity's chain, with its repeats, on the severity's clock."""
-    clock = business_hours_for(policy, targets.clock, severity=targets.severity, account_flags=account.flags)
     out = []
     for index, step in enumerate(policy.escalation.get(targets.severity, [])):
         for repeat in range(step.repeat_times + 1):
             delay = step.after + (step.repeat_every or timedelta(0)) * repeat
-            at = clock.add(targets.opened_at, delay * targets.factor)
+            at = targets.due(policy, account, delay * targets.factor)
             level = policy.levels[step.level].name
             out.append(Milestone("escalation", at, f"escalate to {step.level} ({level}) unless {step.unless}",
                                  level=step.level, condition=step.unless, step=index, repeat=repeat))
@@ -133,14 +138,13 @@ def escalation_steps(policy: Policy, targets: Targets, account: Account) -> list
 
 def warnings_for(policy: Policy, targets: Targets, account: Account) -> list[Milestone]:
     """Breach warnings to the owner at the policy's fractions of each target (default 75% and 90%)."""
-    clock = business_hours_for(policy, targets.clock, severity=targets.severity, account_flags=account.flags)
     sev = policy.severities[targets.severity]
     out = []
     clocks = [("first_response", targets.first_response)]
     clocks.append(("resolution", sev.resolution * targets.factor))
     for name, target in clocks:
         for fraction in policy.thresholds.breach_warnings:
-            at = clock.add(targets.opened_at, target * fraction)
+            at = targets.due(policy, account, target * fraction)
             out.append(Milestone("warning", at, f"{int(fraction * 100)}% of the {name.replace('_', ' ')} target",
                                  condition=name))
     return out

@@ -1,38 +1,76 @@
-"""Composition root: builds each function's service once per container from its environment."""
+"""Composition root: builds each function's services once per container from its environment."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from functools import lru_cache
 
 from helpdesk.acknowledgment import AckSender
 from helpdesk.aws import clients
 from helpdesk.aws.blobs import BlobStore
 from helpdesk.aws.mailer import Mailer
+from helpdesk.aws.notifier import Notifier
 from helpdesk.aws.secrets import signing_key
 from helpdesk.aws.table import Table
 from helpdesk.aws.ticket_store import TicketStore
 from helpdesk.clock import current_clock
+from helpdesk.escalation import Escalator, sms_routes
 from helpdesk.inbound import InboundProcessor
+from helpdesk.outbox import Outbox
+from helpdesk.performers import BreachChecker, UpdateSender, WarningSender, Work
 from helpdesk.policy.loader import load_policy
-from helpdesk.settings import InboundSettings
+from helpdesk.settings import CommonSettings, InboundSettings, SweeperSettings
+from helpdesk.sweeper import Sweeper
+from helpdesk.ticket_state import PolicySnapshots
+
+
+@dataclass(frozen=True)
+class Services:
+    work: Work
+    ack: AckSender
+    escalator: Escalator
+    sweeper: Sweeper
+
+
+def build_services(settings: CommonSettings) -> Services:
+    policy = load_policy(settings.policy_name)
+    store = TicketStore(Table(settings.table_name), settings.due_shards)
+    key = signing_key(settings.signing_key_secret)
+    clock = current_clock()
+    outbox = Outbox(Mailer(), settings.support_address)
+    notifier = Notifier()
+    work = Work(settings, store, outbox, notifier, PolicySnapshots(store, policy), clock, key)
+    ack = AckSender(settings=settings, store=store, outbox=outbox, policy=policy, clock=clock, signing_key=key)
+    escalator = Escalator(work, notifier, settings.escalation_topic_arn, sms_routes(settings.sms_routes))
+    performers = {
+        "ack": ack.perform,
+        "breach": BreachChecker(work, escalator),
+        "warning": WarningSender(work),
+        "update": UpdateSender(work),
+        "escalation": escalator,
+        "trigger": escalator,
+        "sms_digest": escalator.digest,
+    }
+    return Services(work, ack, escalator, Sweeper(store, performers, clock))
 
 
 @lru_cache(maxsize=1)
 def inbound_processor() -> InboundProcessor:
     settings = InboundSettings.from_env(os.environ)
-    policy = load_policy(settings.policy_name)
-    store = TicketStore(Table(settings.table_name), settings.due_shards)
-    key = signing_key(settings.signing_key_secret)
-    clock = current_clock()
-    ack = AckSender(settings=settings, store=store, mailer=Mailer(), policy=policy, clock=clock, signing_key=key)
-    return InboundProcessor(settings=settings, store=store, blobs=BlobStore(settings.inbound_bucket), ack=ack,
-                            policy=policy, clock=clock, signing_key=key)
+    services = build_services(settings)
+    return InboundProcessor(settings=settings, services=services, blobs=BlobStore(settings.inbound_bucket))
+
+
+@lru_cache(maxsize=1)
+def sweeper_services() -> Services:
+    return build_services(SweeperSettings.from_env(os.environ))
 
 
 def reset(*, forget_clients: bool = False) -> None:
     """Forget cached services (the local runtime calls this when it starts a fresh environment)."""
     inbound_processor.cache_clear()
+    sweeper_services.cache_clear()
     signing_key.cache_clear()
     if forget_clients:
         clients.client.cache_clear()

@@ -91,7 +91,8 @@ class Update:
         names: dict[str, str] = {}
         values: dict[str, Any] = dict(self.values)
         set_parts = list(self.raw_sets)
-        for i, (attr, value) in enumerate(self.sets.items()):
+        removes = list(self.removes) + [attr for attr, value in self.sets.items() if value is None]
+        for i, (attr, value) in enumerate((a, v) for a, v in self.sets.items() if v is not None):
             names[f"#s{i}"] = attr
             values[f":s{i}"] = value
             set_parts.append(f"#s{i} = :s{i}")
@@ -101,7 +102,7 @@ class Update:
             values[f":a{i}"] = value
             add_parts.append(f"#a{i} :a{i}")
         remove_parts = []
-        for i, attr in enumerate(self.removes):
+        for i, attr in enumerate(removes):
             names[f"#r{i}"] = attr
             remove_parts.append(f"#r{i}")
         clauses = []
@@ -194,13 +195,13 @@ class Table:
         attributes = response.get("Attributes")
         return unmarshal(attributes) if attributes else None
 
-    def query(self, **params: Any) -> list[dict[str, Any]]:
-        """All pages of a query."""
+    def query(self, max_items: int | None = None, **params: Any) -> list[dict[str, Any]]:
+        """Pages of a query until it ends or `max_items` have been read."""
         items: list[dict[str, Any]] = []
         while True:
             response = self._call("query", **params)
             items.extend(unmarshal(i) for i in response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
+            if "LastEvaluatedKey" not in response or (max_items is not None and len(items) >= max_items):
                 return items
             params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 

@@ -78,6 +78,13 @@ class TicketStore:
             ConsistentRead=True,
         )
 
+    def tickets_in_state(self, state_key: str, newest_first: bool = True, limit: int | None = None
+                         ) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"IndexName": "ByState", "KeyConditionExpression": "state_key = :k",
+                                  "ExpressionAttributeValues": {":k": {"S": state_key}},
+                                  "ScanIndexForward": not newest_first}
+        return self.table.query(max_items=limit, **params)
+
     def accounts(self) -> list[dict[str, Any]]:
         return self.table.query(KeyConditionExpression="PK = :pk",
                                 ExpressionAttributeValues={":pk": {"S": "ACCOUNTS"}})
@@ -107,9 +114,11 @@ class TicketStore:
 
     # -- item builders used inside transactions ----------------------------------------
 
-    def due_item(self, ticket: int, sk: str, kind: str, due_at: str, payload: dict[str, Any],
-                 lease_owner: str | None = None, lease_until: str | None = None) -> dict[str, Any]:
-        pk = ticket_pk(ticket)
+    def due_item(self, ticket: int | None, sk: str, kind: str, due_at: str, payload: dict[str, Any],
+                 lease_owner: str | None = None, lease_until: str | None = None, pk: str | None = None
+                 ) -> dict[str, Any]:
+        """A pending obligation; it lives in its ticket's partition unless `pk` says otherwise."""
+        pk = pk or ticket_pk(int(ticket))  # type: ignore[arg-type]
         item: dict[str, Any] = {
             "PK": pk, "SK": sk, "type": "due", "ticket": ticket, "kind": kind, "status": "pending",
             "due_at": lease_until or due_at, "planned_at": due_at, "attempts": 0, "payload": payload,

@@ -22,7 +22,7 @@ def parse_duration(value: object) -> timedelta:
     if isinstance(value, str):
         text = value.strip().lower()
         if text.startswith("-"):
-            raise PydanticCustomError("duration", "durations cannot be negative, got {value!r}", {"value": value})
+            raise PydanticCustomError("duration", "durations cannot be negative, got {value}", {"value": repr(value)})
         if _WHOLE.match(text):
             seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in _PART.findall(text))
             return timedelta(seconds=seconds)

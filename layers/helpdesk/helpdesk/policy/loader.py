@@ -79,11 +79,14 @@ def validate_policy(data: dict[str, Any], source: str = "<policy>") -> Policy:
 def format_errors(source: str, exc: ValidationError) -> list[str]:
     lines = []
     for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        where = ".".join(str(part) for part in error["loc"])
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown key"
-        lines.append(f"{source}: {where}: {message}")
+        if where:
+            lines.append(f"{source}: {where}: {message}")
+        else:  # cross-reference checks carry their own field paths, one per problem
+            lines.extend(f"{source}: {problem}" for problem in message.split("; "))
     return lines
 
 

@@ -6,7 +6,7 @@ Every field is validated; unknown keys are errors, so a typo never silently disa
 from __future__ import annotations
 
 import re
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,6 +18,14 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ALWAYS_OPEN = "24x7"
 _RANGE = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+
+
+def known_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown IANA timezone {value!r}") from exc
+    return value
 
 
 class Strict(BaseModel):
@@ -123,11 +131,7 @@ class Calendar(Strict):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA timezone {value!r}") from exc
-        return value
+        return known_zone(value)
 
 
 class Severity(Strict):
@@ -254,8 +258,46 @@ class Thresholds(Strict):
 
 
 class Templates(Strict):
+    """Template names per event; files are looked up in `override_dir` first, then the built-ins."""
+
     acknowledgment: str = "acknowledgment"
+    customer_update: str = "customer_update"
+    breach_warning: str = "breach_warning"
+    escalation_briefing: str = "escalation_briefing"
     override_dir: str | None = None
+
+
+class QuietHours(Strict):
+    """Nightly window in which notifications that may wait are deferred to its end."""
+
+    timezone: str
+    start: time
+    end: time
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return known_zone(value)
+
+
+class MaintenanceWindow(Strict):
+    start: datetime
+    end: datetime
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MaintenanceWindow:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("maintenance windows need times with a UTC offset")
+        if self.end <= self.start:
+            raise ValueError("a maintenance window must end after it starts")
+        return self
+
+
+class Notifications(Strict):
+    quiet_hours: QuietHours | None = None
+    maintenance_windows: list[MaintenanceWindow] = Field(default_factory=list)
+    never_deferred: list[str] = Field(default_factory=list)  # severity ids that override quiet hours
 
 
 class Policy(Strict):
@@ -274,6 +316,7 @@ class Policy(Strict):
     thresholds: Thresholds = Thresholds()
     ack_limits: AckLimits = AckLimits()
     templates: Templates = Templates()
+    notifications: Notifications = Notifications()
 
     @model_validator(mode="after")
     def _references_exist(self) -> Policy:
@@ -313,6 +356,9 @@ class Policy(Strict):
         for sev in [t.severity for t in thresholds] + floors + [self.classifier.default_severity]:
             if sev not in known_names:
                 yield f"classifier: unknown severity {sev!r}"
+        for s in self.notifications.never_deferred:
+            if s not in sev_ids:
+                yield f"notifications.never_deferred: {s!r} is not a severity id ({', '.join(sev_ids)})"
         for name, calendar in self.calendars.items():
             for vname, variant in calendar.variants.items():
                 for s in variant.applies_to.severities:
