@@ -75,15 +75,13 @@ class Resolver:
         return self.resolve(expression)
 
     def parameter(self, name: str) -> Any:
-        if name in self.parameters:
-            return self.parameters[name]
         spec = self.template.get("Parameters", {}).get(name)
-        if spec is None:
+        if spec is None and name not in self.parameters:
             raise KeyError(f"unknown parameter {name}")
-        default = spec.get("Default")
-        if spec.get("Type") == "CommaDelimitedList" and isinstance(default, str):
-            return [d.strip() for d in default.split(",")]
-        return default
+        value = self.parameters[name] if name in self.parameters else (spec or {}).get("Default")
+        if (spec or {}).get("Type") == "CommaDelimitedList" and isinstance(value, str):
+            return [d.strip() for d in value.split(",")]
+        return value
 
     def ref(self, name: str) -> Any:
         if name in self.pseudo:

@@ -194,6 +194,21 @@ def _ticket_op(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scenario(args: argparse.Namespace) -> int:
+    from helpdesk_local.demo import print_event
+    from helpdesk_local.scenario import ScenarioError, run_scenario
+
+    try:
+        runtime = run_scenario(Path(args.file), lambda event: print_event(event, args.json),
+                               every_minute=args.every_minute)
+    except ScenarioError as exc:
+        print(f"helpdesk scenario: {exc}", file=sys.stderr)
+        return 2
+    if args.out:
+        runtime.write_outbox(Path(args.out))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="helpdesk", description="Serverless support desk: local tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -237,6 +252,16 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("--stack", help="a deployed stack instead of embedded AWS")
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=_accounts_list)
+
+    scenario = sub.add_parser("scenario", help="scripted lifecycles on a virtual clock").add_subparsers(
+        dest="action", required=True)
+    run = scenario.add_parser("run", help="run a scenario file and print its timeline")
+    run.add_argument("file")
+    run.add_argument("--json", action="store_true", help="timeline as JSON lines")
+    run.add_argument("--out", help="write every email sent as .eml files here")
+    run.add_argument("--every-minute", action="store_true",
+                     help="invoke the sweeper every simulated minute, even when nothing is due")
+    run.set_defaults(func=_scenario)
 
     tickets = sub.add_parser("tickets", help="list open tickets")
     tickets.add_argument("--status")

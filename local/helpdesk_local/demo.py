@@ -70,21 +70,35 @@ def _reply_to(runtime: LocalRuntime, index: int) -> str:
     return str(runtime.emails()[index].message["Reply-To"])
 
 
+def describe(event: TimelineEvent) -> str:
+    """One readable line per timeline event."""
+    d: dict[str, Any] = event.details
+    ticket = f"#{event.ticket}" if event.ticket else ""
+    texts = {
+        "ticket_created": lambda: f"ticket {ticket} created, {d.get('severity')}, from {d.get('from')}",
+        "reply_threaded": lambda: f"reply threaded into {ticket} from {d.get('from')}",
+        "email_sent": lambda: f"email to {event.to}: {event.subject}",
+        "escalation_published": lambda: f"escalation {ticket} to {d.get('level')} "
+                                        f"({', '.join(d.get('role') or [])}) because {d.get('trigger')}",
+        "escalation_email": lambda: f"  briefing delivered to {event.to}",
+        "sms_sent": lambda: f"  SMS to {event.to}: {d.get('body')}",
+        "sla_breached": lambda: f"SLA breached on {ticket}: {d.get('clock', '').replace('_', ' ')}",
+        "warning_sent": lambda: f"owner warned on {ticket}: {d.get('clock', '').replace('_', ' ')}",
+        "status_changed": lambda: f"status of {ticket} -> {d.get('status')}",
+        "severity_changed": lambda: f"severity of {ticket} -> {d.get('severity')}",
+        "ops_alert": lambda: f"ops alert: {event.subject}",
+    }
+    if event.kind in texts:
+        return texts[event.kind]()
+    return f"{event.kind.replace('_', ' ')} {ticket} ({d.get('reason')}) from {d.get('from')}"
+
+
 def print_event(event: TimelineEvent, as_json: bool) -> None:
     if as_json:
         print(json.dumps(event.as_dict(), default=str))
         return
-    when = event.at.astimezone(DEMO_START.tzinfo).strftime("%H:%M")
-    detail: dict[str, Any] = event.details
-    if event.kind == "ticket_created":
-        line = f"ticket #{event.ticket} created   {detail.get('severity')}  from {detail.get('from')}"
-    elif event.kind == "reply_threaded":
-        line = f"reply threaded into #{event.ticket}  from {detail.get('from')}"
-    elif event.kind == "email_sent":
-        line = f"email sent to {event.to}: {event.subject}"
-    else:
-        line = f"{event.kind.replace('_', ' ')} ({detail.get('reason')})  from {detail.get('from')}"
-    print(f"{when}  {line}")
+    when = event.at.astimezone(DEMO_START.tzinfo).strftime("%a %H:%M")
+    print(f"{when}  {describe(event)}")
 
 
 def parse_eml(raw: bytes) -> Any:

@@ -99,7 +99,8 @@ def load_examples(path: Path | None = None) -> list[Example]:
         examples.append(Example(
             id=eid, subject=item.get("subject") or "", body=_body(item), level=item["level"],
             issue_type=item["issue_type"], account=_account(item.get("account"), eid),
-            triggers=tuple(item.get("triggers") or ()), absent_triggers=tuple(item.get("absent_triggers") or ()),
+            triggers=tuple(item.get("triggers") or ()),
+            absent_triggers=tuple(item.get("absent_triggers") or ()),
             exact_triggers=bool(item.get("exact_triggers")), emotion=item.get("emotion"),
             evidence_rule=item.get("evidence_rule"),
         ))
@@ -161,7 +162,7 @@ def evaluate(policy_name: str, examples_path: Path | None = None) -> dict[str, A
     total = len(examples)
     accuracy = _ratio(correct, total)
     recall = _ratio(detected_triggers, expected_triggers)
-    targets = {
+    targets: dict[str, dict[str, Any]] = {
         "severity_accuracy": {"target": SEVERITY_ACCURACY_TARGET, "value": accuracy,
                               "passed": accuracy >= SEVERITY_ACCURACY_TARGET},
         "no_critical_below_second": {"target": 0, "value": len(critical_below), "passed": not critical_below},
@@ -201,7 +202,8 @@ def _pct(value: float) -> str:
 def _matrix(report: dict[str, Any]) -> list[str]:
     order = report["severities"]
     width = max(8, *(len(s) + 2 for s in order))
-    lines = ["expected \\ predicted".ljust(22) + "".join(s.rjust(width) for s in order) + "total".rjust(width)]
+    header = "expected \\ predicted".ljust(22) + "".join(s.rjust(width) for s in order)
+    lines = [header + "total".rjust(width)]
     for exp in order:
         row = report["confusion"][exp]
         cells = "".join((str(row[p]) if row[p] else ".").rjust(width) for p in order)
@@ -217,7 +219,8 @@ def format_report(report: dict[str, Any]) -> str:
         return "ok  " if t[name]["passed"] else "FAIL"
 
     lines = [
-        f"Policy {report['policy']}: {report['examples']} examples - {'PASS' if report['passed'] else 'FAIL'}",
+        f"Policy {report['policy']}: {report['examples']} examples - "
+        f"{'PASS' if report['passed'] else 'FAIL'}",
         f"  [{mark('severity_accuracy')}] exact severity   {_pct(report['severity_accuracy'])} "
         f"({report['severity_correct']}/{report['examples']}, target >= {_pct(SEVERITY_ACCURACY_TARGET)})",
         f"  [{mark('no_critical_below_second')}] critical below {report['second_level']}: "
@@ -225,7 +228,8 @@ def format_report(report: dict[str, Any]) -> str:
         f"  [{mark('trigger_recall')}] trigger recall   {_pct(report['trigger_recall'])} "
         f"({report['triggers_detected']}/{report['triggers_expected']}, target 100%)",
         f"         issue type       {_pct(report['issue_type_accuracy'])}",
-        f"         emotion          {_pct(report['emotion_accuracy'])} of {report['emotions_labelled']} labelled",
+        f"         emotion          {_pct(report['emotion_accuracy'])} "
+        f"of {report['emotions_labelled']} labelled",
         "",
         *_matrix(report),
     ]
@@ -255,7 +259,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      description="Score the classifier on labelled example emails.")
     parser.add_argument("--policy", action="append", dest="policies", metavar="NAME",
                         help="preset to evaluate (repeatable; default: every preset)")
-    parser.add_argument("--examples", type=Path, default=None, help=f"labelled examples (default: {DEFAULT_EXAMPLES})")
+    parser.add_argument("--examples", type=Path, default=None,
+                        help=f"labelled examples (default: {DEFAULT_EXAMPLES})")
     parser.add_argument("--json", action="store_true", help="print the reports as one JSON object")
     args = parser.parse_args(argv)
     names = args.policies or preset_names()

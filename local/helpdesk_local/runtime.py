@@ -17,13 +17,14 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import policy
+from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
 from helpdesk import wiring
-from helpdesk.clock import FixedClock, install_clock, iso
+from helpdesk.clock import FixedClock, install_clock, iso, parse_iso
 from helpdesk_local.cfn import ROOT
 from helpdesk_local.embedded import ACCOUNT_ID, REGION, EmbeddedAws
 from helpdesk_local.events import scheduled_event, ses_event
@@ -109,6 +110,7 @@ LOCAL_PARAMETERS = {
     "ExecutivePhone": "+14155550199",
     "OpsEmail": "ops@example.com",
     "TeamQueueAddress": "support-team@example.com",
+    "DueShards": "2",  # still sharded, with fewer index queries per simulated minute
 }
 
 
@@ -196,13 +198,38 @@ class LocalRuntime:
         self.collect_notifications()
         return report
 
-    def run_until(self, until: datetime, *, step: timedelta = timedelta(minutes=1)) -> None:
-        """Move the virtual clock minute by minute, sweeping at each minute."""
-        while self.now() + step <= until:
-            self.advance(step)
+    def next_due(self) -> datetime | None:
+        """The earliest pending obligation in the DueWork index, across all shards."""
+        table = self.table()
+        shards = int(self.aws.functions["SlaSweeperFunction"].environment["DUE_SHARDS"])
+        earliest = None
+        for shard in range(shards):
+            items = table.ddb.query(TableName=table.name, IndexName="DueWork", Limit=1,
+                                    KeyConditionExpression="due_shard = :s",
+                                    ExpressionAttributeValues={":s": {"S": f"S{shard}"}}).get("Items", [])
+            if items:
+                due = parse_iso(items[0]["due_at"]["S"])
+                earliest = due if earliest is None or due < earliest else earliest
+        return earliest
+
+    def run_until(self, until: datetime, *, every_minute: bool = False) -> None:
+        """Move the virtual clock a minute at a time, sweeping each minute as EventBridge would.
+
+        Minutes in which nothing is due are skipped (a sweep there would find nothing) unless
+        `every_minute` is set; a two-day lifecycle then takes seconds instead of minutes.
+        """
+        minute = timedelta(minutes=1)
+        while self.now() + minute <= until:
+            target = self.now() + minute
+            if not every_minute:
+                due = self.next_due()
+                if due is None or due > until:
+                    break
+                if due > target:
+                    target = _ceil_minute(due)
+            self.clock.set(target)
             self.sweep()
-        if self.now() < until:
-            self.clock.set(until)
+        self.clock.set(max(self.now(), until))
 
     # -- SNS ---------------------------------------------------------------------------------
 
@@ -265,6 +292,27 @@ class LocalRuntime:
         first["emails_sent_total"] = sent
         return first
 
+    def staff_reply(self, ticket: int, body: str, sender: str = "jordan.reyes@example.com",
+                    name: str = "Jordan Reyes", authenticated: bool = True, **headers: str) -> dict[str, Any]:
+        """A staff member answers the latest notification about `ticket` from their mail client."""
+        notes = [e for e in self.emails() if e.message.get("X-Helpdesk-Ticket") == str(ticket)
+                 and ".staff." in str(e.message.get("Reply-To", ""))]
+        if not notes:
+            raise LookupError(f"no staff notification for ticket #{ticket} to reply to")
+        note = notes[-1].message
+        reply = EmailMessage(policy=policy.SMTP)
+        reply["From"] = f"{name} <{sender}>"
+        reply["To"] = str(note["Reply-To"])
+        reply["Subject"] = f"Re: {note['Subject']}"
+        reply["Message-ID"] = f"<staff-{uuid.uuid4().hex[:12]}@{sender.rpartition('@')[2]}>"
+        reply["In-Reply-To"] = str(note["Message-ID"])
+        for name_, value in headers.items():
+            reply[name_.replace("_", "-")] = value
+        reply.set_content(f"{body}\n\nOn {note['Date']}, {note['From']} wrote:\n> (notification)\n")
+        verdict = "PASS" if authenticated else "FAIL"
+        return self.deliver(reply.as_bytes(), recipients=[str(note["Reply-To"])],
+                            verdicts={"dkim": verdict, "dmarc": verdict, "spf": verdict})
+
     def _note_outcome(self, outcome: dict[str, Any], raw: bytes) -> None:
         kind = {"created": "ticket_created", "threaded": "reply_threaded", "dropped": "message_dropped",
                 "quarantined": "message_quarantined", "duplicate": "duplicate_ignored"}.get(outcome.get("outcome", ""))
@@ -296,6 +344,13 @@ class LocalRuntime:
                 else message.raw_data
             out.append(SentEmail(index, message.source, list(dict.fromkeys(message.destinations)), raw, self.now()))
         return out
+
+    def customer_emails(self) -> list[SentEmail]:
+        """Mail that went to customers (their Reply-To routes back as a customer), not to staff."""
+        return [e for e in self.emails() if _is_customer_mail(e)]
+
+    def staff_emails(self) -> list[SentEmail]:
+        return [e for e in self.emails() if not _is_customer_mail(e)]
 
     def write_outbox(self, directory: Path) -> list[Path]:
         directory.mkdir(parents=True, exist_ok=True)
@@ -329,6 +384,16 @@ class LocalRuntime:
             with contextlib.suppress(ValueError):
                 records.append(json.loads(line))
         return records
+
+
+def _is_customer_mail(email: SentEmail) -> bool:
+    reply_to = str(email.message.get("Reply-To", ""))
+    return bool(reply_to) and ".staff." not in reply_to
+
+
+def _ceil_minute(instant: datetime) -> datetime:
+    floor = instant.replace(second=0, microsecond=0)
+    return floor if floor == instant else floor + timedelta(minutes=1)
 
 
 def _attribute_value(value: Any) -> Any:

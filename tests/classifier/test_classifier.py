@@ -19,7 +19,8 @@ COMMON = yaml.safe_load((CLASSIFIERS_DIR / "common.yaml").read_text(encoding="ut
 
 
 def account(industry: str = "", flags: tuple[str, ...] = (), arr: float = 0) -> Account:
-    return Account(domain="customer.example", name="Customer", arr=arr, flags=frozenset(flags), industry=industry)
+    return Account(domain="customer.example", name="Customer", arr=arr, flags=frozenset(flags),
+                   industry=industry)
 
 
 @pytest.fixture(scope="module", params=PRESETS)
@@ -117,7 +118,7 @@ def test_cli_exit_status_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[
 @pytest.mark.parametrize(("subject", "body", "absent"), [
     ("Portal", "The portal is not down, pages are a little slower than usual.", "outage"),
     ("Import", "The import stopped at row 40 with an error. No data loss as far as we can see.", "data_loss"),
-    ("Reset mails", "This is not a security issue, but password reset emails arrive late.", "security_incident"),
+    ("Reset", "This is not a security issue, but password reset emails arrive late.", "security_incident"),
     ("Outages", "What happens if the site is down during our busy season?", "outage"),
     ("Finance", "Could you give Sue from finance access to invoices?", "legal"),
     ("Media", "Is it possible to add folders to the media library?", "public_relations"),
@@ -177,7 +178,8 @@ def test_a_resolved_outage_keeps_its_trigger_but_does_not_raise(p0p3: Classifier
     ("$99 per hour", None),
     ("$2,000 per day", None),  # 83 an hour
 ])
-def test_money_per_hour_thresholds(preset: tuple[Classifier, object], figure: str, expected: str | None) -> None:
+def test_money_per_hour_thresholds(preset: tuple[Classifier, object], figure: str,
+                                   expected: str | None) -> None:
     classifier, _ = preset
     result = classifier.classify("Checkout", f"The checkout delays are costing us {figure}.")
     if expected:
@@ -330,7 +332,8 @@ def test_a_subject_that_names_a_problem_is_content(p0p3: Classifier) -> None:
 
 
 def test_signature_text_does_not_vote(p0p3: Classifier) -> None:
-    body = "How do I add a user?\n--\nJane Doe\nOur lawyers review every email. Unauthorized access is forbidden."
+    body = ("How do I add a user?\n--\nJane Doe\n"
+            "Our lawyers review every email. Unauthorized access is forbidden.")
     result = p0p3.classify("Users", body)
     assert result.severity == level(p0p3, "low") and result.triggers == []
 
@@ -340,7 +343,8 @@ def test_signature_text_does_not_vote(p0p3: Classifier) -> None:
 
 def test_a_200_kb_body_classifies(p0p3: Classifier) -> None:
     log = "2024-05-14T02:13:07Z INFO export.worker chunk processed rows=5000 status=ok\n"
-    body = "The nightly export keeps failing with a timeout. Full log below.\n" + log * (200_000 // len(log) + 1)
+    intro = "The nightly export keeps failing with a timeout. Full log below.\n"
+    body = intro + log * (200_000 // len(log) + 1)
     assert len(body) > 200_000
     result = p0p3.classify("Export log", body)
     assert result.severity == level(p0p3, "high")

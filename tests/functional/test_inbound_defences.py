@@ -18,7 +18,7 @@ def _inbound_item(runtime, message_id):
 def test_spam_or_virus_is_quarantined_and_raw_mail_kept(runtime, mail, verdict):
     outcome = runtime.deliver(mail(), verdicts=verdict, message_id="q-1")
     assert outcome["outcome"] == "quarantined"
-    assert runtime.emails() == []
+    assert runtime.customer_emails() == []
     assert runtime.ticket(1001) is None
     record = _inbound_item(runtime, "q-1")
     assert record["outcome"] == "quarantined" and record["reason"].endswith("_verdict_fail")
@@ -47,12 +47,12 @@ def test_machine_mail_is_dropped_without_ticket_or_reply(runtime, headers, sende
     raw = make_mail(headers=headers, **({"sender": sender} if sender else {}))
     outcome = runtime.deliver(raw)
     assert (outcome["outcome"], outcome["reason"]) == ("dropped", reason)
-    assert runtime.emails() == []
+    assert runtime.customer_emails() == []
 
 
 def test_auto_submitted_no_is_a_person(runtime):
     outcome = runtime.deliver(make_mail(headers={"Auto-Submitted": "no"}))
-    assert outcome["outcome"] == "created" and len(runtime.emails()) == 1
+    assert outcome["outcome"] == "created" and len(runtime.customer_emails()) == 1
 
 
 @pytest.mark.parametrize(("headers", "sender", "reason"), [
@@ -62,7 +62,7 @@ def test_auto_submitted_no_is_a_person(runtime):
 def test_no_acknowledgment_when_the_sender_asks_for_none(runtime, headers, sender, reason):
     outcome = runtime.deliver(make_mail(headers=headers, **({"sender": sender} if sender else {})))
     assert outcome["outcome"] == "created" and outcome["reason"] == reason
-    assert runtime.emails() == []
+    assert runtime.customer_emails() == []
     assert runtime.ticket(outcome["ticket"])["ack_suppressed"] == reason
 
 
@@ -78,37 +78,36 @@ def test_bounce_marks_address_undeliverable_and_later_mail_gets_no_ack(runtime):
     assert sender["undeliverable"] is True
     outcome = runtime.deliver(make_mail(sender="gone@customer.example"))
     assert outcome["outcome"] == "created" and outcome["reason"] == "recipient_undeliverable"
-    assert runtime.emails() == []
+    assert runtime.customer_emails() == []
 
 
 def test_acknowledgments_are_capped_per_sender_per_hour_and_day(runtime):
-    sent_per_message = []
+    acks_per_message = []
     for i in range(5):
-        outcome = runtime.deliver(make_mail(message_id=f"<cap{i}@x>", subject=f"issue {i}"))
-        sent_per_message.append(outcome["emails_sent_total"])
+        before = len(runtime.customer_emails())
+        runtime.deliver(make_mail(message_id=f"<cap{i}@x>", subject=f"issue {i}"))
+        acks_per_message.append(len(runtime.customer_emails()) - before)
         runtime.advance(timedelta(minutes=5))
-    assert sent_per_message == [1, 1, 1, 0, 0]
+    assert acks_per_message == [1, 1, 1, 0, 0]
     assert runtime.ticket(1004)["ack_suppressed"] == "ack_rate_limited_hour"
-    total = 3
     for hour in range(12):  # an hour later the hourly window has room again, until the daily cap
         runtime.advance(timedelta(hours=1))
-        total += runtime.deliver(make_mail(message_id=f"<day{hour}@x>", subject=f"later {hour}"))["emails_sent_total"]
-    assert total == 10
+        runtime.deliver(make_mail(message_id=f"<day{hour}@x>", subject=f"later {hour}"))
+    assert len(runtime.customer_emails()) == 10
+    assert len(runtime.staff_emails()) == 17, "staff hear about every ticket, capped or not"
 
 
 def test_two_autoresponders_cannot_ping_pong(runtime):
     """A robot that answers everything, without loop headers, is stopped by the sender cap."""
     robot = "helpdesk-bot@other-vendor.example"
-    exchanged = 0
     for round_ in range(20):
-        our_replies = runtime.emails()
+        our_replies = runtime.customer_emails()
         in_reply_to = our_replies[-1].message["Message-ID"] if our_replies else None
         headers = {"In-Reply-To": in_reply_to} if in_reply_to else {}
-        outcome = runtime.deliver(make_mail(sender=robot, subject=f"Ticket received {round_}",
-                                            message_id=f"<bot{round_}@other>", headers=headers))
-        exchanged += outcome["emails_sent_total"]
+        runtime.deliver(make_mail(sender=robot, subject=f"Ticket received {round_}",
+                                  message_id=f"<bot{round_}@other>", headers=headers))
         runtime.advance(timedelta(seconds=30))
-    assert exchanged <= 3
+    assert len([e for e in runtime.customer_emails() if e.destinations == [robot]]) <= 3
 
 
 def test_same_event_twice_in_sequence_makes_one_ticket_and_one_ack(runtime, mail):
@@ -117,7 +116,7 @@ def test_same_event_twice_in_sequence_makes_one_ticket_and_one_ack(runtime, mail
     third = runtime.deliver(mail(), message_id="dup-1")
     assert first["outcome"] == "created"
     assert second["outcome"] == third["outcome"] == "duplicate"
-    assert len(runtime.emails()) == 1
+    assert len(runtime.customer_emails()) == 1
     assert runtime.ticket(first["ticket"] + 1) is None
 
 
@@ -146,25 +145,31 @@ def test_same_event_three_times_at_once_makes_one_ticket_and_one_ack(runtime, ma
         t.join()
     assert errors == []
     assert sorted(results) == ["created", "duplicate", "duplicate"]
-    assert len(runtime.emails()) == 1
+    assert len(runtime.customer_emails()) == 1
     tickets = runtime.table().query(KeyConditionExpression="PK = :pk",
                                     ExpressionAttributeValues={":pk": {"S": "INBOUND#race-1"}})
     assert len(tickets) == 1
 
 
 def test_crash_after_ticket_before_ack_is_finished_by_the_retry(runtime, mail, monkeypatch):
-    from helpdesk.acknowledgment import AckSender
+    import helpdesk.inbound as inbound
 
-    real = AckSender.send_now
-    monkeypatch.setattr(AckSender, "send_now", lambda self, *a, **k: (_ for _ in ()).throw(RuntimeError("crash")))
+    def crash(*args, **kwargs):
+        raise RuntimeError("crash between the transaction and the sends")
+
+    monkeypatch.setattr(inbound, "deliver", crash)
     with pytest.raises(Exception, match="records failed"):
         runtime.deliver(mail(), message_id="crash-1")
     assert runtime.emails() == []
-    monkeypatch.setattr(AckSender, "send_now", real)
+    monkeypatch.undo()
     runtime.advance(timedelta(minutes=3))  # the lease taken by the crashed run has lapsed
     retry = runtime.deliver(mail(), message_id="crash-1")
-    assert retry["outcome"] == "duplicate" and retry["emails_sent_total"] == 1
+    assert retry["outcome"] == "duplicate" and len(runtime.customer_emails()) == 1
     assert runtime.ticket(retry["ticket"])["ack_sent_at"]
+    runtime.sweep()  # the staff notification was left due too; the sweeper sends it
+    assert [e.destinations for e in runtime.staff_emails()] == [["support-team@example.com"]]
+    runtime.sweep()
+    assert len(runtime.emails()) == 2, "nothing is sent twice"
 
 
 def test_missing_raw_mail_still_opens_a_ticket_from_event_headers(runtime, mail):
@@ -208,7 +213,7 @@ def test_throttled_dynamodb_makes_lambda_retry_and_nothing_is_lost(runtime, mail
     with pytest.raises(Exception, match="records failed"):
         runtime.deliver(mail(), message_id="thr-1")
     outcome = runtime.deliver(mail(), message_id="thr-1")  # Lambda's async retry
-    assert outcome["outcome"] == "created" and len(runtime.emails()) == 1
+    assert outcome["outcome"] == "created" and len(runtime.customer_emails()) == 1
 
 
 def test_ses_rejection_is_recorded_and_not_retried(runtime, mail, monkeypatch):

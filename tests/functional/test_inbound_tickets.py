@@ -33,7 +33,7 @@ def test_new_email_creates_ticket_and_threaded_acknowledgment(runtime, mail):
     assert first["raw_key"].startswith("inbound/")
     assert first["classification"]["severity"] == ticket["severity"]
 
-    [ack] = runtime.emails()
+    [ack] = runtime.customer_emails()
     assert ack.destinations == ["ada@customer.example"]
     assert ack.subject.startswith(f"[#{number}] ")
     assert ack.message["In-Reply-To"] == "<first@customer.example>"
@@ -50,7 +50,7 @@ def test_acknowledgment_states_targets_from_policy(runtime, mail):
     outcome = runtime.deliver(mail(subject="Production is down", body="The platform is down for everyone."))
     policy = load_policy("p0-p3")
     severity = policy.severities[outcome["severity"]]
-    text = runtime.emails()[0].body()
+    text = runtime.customer_emails()[0].body()
 
     assert outcome["severity"] == "P0"
     assert f"{severity.name} (P0)" in text
@@ -69,17 +69,17 @@ def test_after_hours_p0_gets_the_after_hours_target(runtime, mail):
     ticket = runtime.ticket(outcome["ticket"])
     assert ticket["after_hours"] is True
     assert ticket["first_response_due"] == "2026-11-24T05:30:00Z"
-    assert "within 30 minutes" in runtime.emails()[0].body()
+    assert "within 30 minutes" in runtime.customer_emails()[0].body()
 
 
 def test_reply_via_token_threads_into_same_ticket_without_new_ack(runtime, mail):
     number = runtime.deliver(mail())["ticket"]
-    ack = runtime.emails()[0]
+    ack = runtime.customer_emails()[0]
 
     outcome = runtime.deliver(_reply(ack), recipients=[ack.message["Reply-To"]])
 
     assert outcome == {**outcome, "outcome": "threaded", "ticket": number}
-    assert len(runtime.emails()) == 1, "a reply is not acknowledged again"
+    assert len(runtime.customer_emails()) == 1, "a reply is not acknowledged again"
     entries = [i for i in runtime.ticket_items(number) if i.get("kind") == "customer_reply"]
     assert len(entries) == 1 and "Chrome and Firefox" in entries[0]["text"]
     assert "filter by month" not in entries[0]["text"], "quoted history is stripped"
@@ -88,7 +88,7 @@ def test_reply_via_token_threads_into_same_ticket_without_new_ack(runtime, mail)
 
 def test_reply_via_in_reply_to_threads_when_token_is_missing(runtime, mail):
     number = runtime.deliver(mail())["ticket"]
-    ack = runtime.emails()[0]
+    ack = runtime.customer_emails()[0]
     ses_id = runtime.ticket(number)["last_outbound_message_id"]
     reply = make_mail(subject="Re: anything", body="Another detail.", message_id="<r2@customer.example>",
                       headers={"In-Reply-To": ses_id})
@@ -137,7 +137,7 @@ def test_multiple_records_in_one_event_are_all_handled(runtime, mail):
                              received_at=runtime.now())["Records"]
     result = runtime.invoke("InboundEmailFunction", {"Records": records})
     assert [o["outcome"] for o in result["outcomes"]] == ["created"] * 3
-    assert sorted(e.destinations[0] for e in runtime.emails()) == [f"multi{i}@customer.example" for i in range(3)]
+    assert sorted(e.destinations[0] for e in runtime.customer_emails()) == [f"multi{i}@customer.example" for i in range(3)]
 
 
 def test_attachments_and_long_bodies_go_to_s3(runtime):

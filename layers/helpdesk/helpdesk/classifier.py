@@ -7,8 +7,9 @@ phrases and rule that decided it.
 How a severity is decided:
 
 1. Every severity rule votes `weight` per distinct phrase found. Phrases match whole words, in any
-   case and across line wraps; "*" in a phrase stands for up to four words. A phrase preceded within a few words of the same clause by a
-   negation or a hypothetical ("not down", "no data loss", "if the site is down") does not count.
+   case and across line wraps; "*" in a phrase stands for up to four words. A phrase preceded
+   within a few words of the same clause by a negation or a hypothetical ("not down", "no data
+   loss", "if the site is down") does not count, and overlapping phrases count once.
 2. Impact figures vote 1.0 each: money per hour ("$20k per hour", "$500/hr", per day and per
    minute are converted) and counts of people, which only count when the same sentence reports a
    problem ("350 users can't open the app", not "we have 900 employees"). "All our users",
@@ -175,8 +176,10 @@ def _compile(rules_json: str) -> _Compiled:
     return _Compiled(
         negations=_Negations(rules.negations),
         reassurance=_PhraseIndex(rules.reassurances),
-        severity={rid: (r.severity, r.weight, _PhraseIndex(r.phrases)) for rid, r in rules.severity_rules.items()},
-        triggers={rid: (r.trigger, r.industries, _PhraseIndex(r.phrases)) for rid, r in rules.trigger_rules.items()},
+        severity={rid: (r.severity, r.weight, _PhraseIndex(r.phrases))
+                  for rid, r in rules.severity_rules.items()},
+        triggers={rid: (r.trigger, r.industries, _PhraseIndex(r.phrases))
+                  for rid, r in rules.trigger_rules.items()},
         types={name: _PhraseIndex(p) for name, p in rules.issue_types.items()},
         emotions={name: _PhraseIndex(p) for name, p in rules.emotions.items()},
     )
@@ -323,7 +326,7 @@ class Classifier:
                 continue
             best: tuple[ImpactThreshold, str] | None = None
             if rid == "money_per_hour":
-                matches = list(itertools.islice(_MONEY.finditer(text), MAX_OCCURRENCES)) if "$" in text else []
+                matches = [*itertools.islice(_MONEY.finditer(text), MAX_OCCURRENCES)] if "$" in text else []
             else:
                 matches = [*itertools.islice(_PEOPLE.finditer(text), MAX_OCCURRENCES),
                            *itertools.islice(_EVERYONE.finditer(text), MAX_OCCURRENCES)]
@@ -368,7 +371,8 @@ class Classifier:
             if self.policy.rank(target) >= self.policy.rank(severity):
                 continue
             if discounted and set(phrases) <= discounted:
-                evidence.append(Evidence("severity", severity, f"reassurance_discounts:trigger:{trigger}", phrases))
+                rule = f"reassurance_discounts:trigger:{trigger}"
+                evidence.append(Evidence("severity", severity, rule, phrases))
                 continue
             severity = target
             evidence.append(Evidence("severity", target, f"trigger:{trigger}", [trigger]))
@@ -376,7 +380,8 @@ class Classifier:
 
     def _apply_floors(self, severity: str, account: Account, evidence: list[Evidence]) -> str:
         floors = [(f"industry:{account.industry}", self.rules.industry_floor.get(account.industry))]
-        floors += [(f"account_flag:{flag}", self.rules.account_flag_floor.get(flag)) for flag in sorted(account.flags)]
+        floors += [(f"account_flag:{flag}", self.rules.account_flag_floor.get(flag))
+                   for flag in sorted(account.flags)]
         for rule, floor in floors:
             if floor:
                 target = self.policy.resolve_severity(floor)
@@ -386,7 +391,7 @@ class Classifier:
         return severity
 
     def _issue_type(self, text: str, evidence: list[Evidence]) -> str:
-        best, best_hits = self.rules.default_issue_type, []
+        best, best_hits = self.rules.default_issue_type, list[str]()
         for name, index in self.c.types.items():
             found = index.find(text, self.c.negations)
             if len(found) > len(best_hits):

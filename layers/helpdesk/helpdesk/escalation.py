@@ -109,6 +109,8 @@ class Escalator:
                 work.finish(item, owner, [], outcome="condition_met")
                 return Performed("escalation", number, "skipped")
             level, trigger, reason = payload["level"], "chain", WAITING_FOR.get(payload.get("unless"), "overdue")
+        elif payload.get("level"):  # a person escalated by hand
+            level, trigger, reason = payload["level"], "manual", f"{payload.get('reason')} ({payload.get('actor')})"
         else:
             trigger = payload["trigger"]
             action = ctx.policy.triggers.get(trigger)
@@ -122,11 +124,16 @@ class Escalator:
             return Performed(item["kind"], number, "deferred")
         return self._escalate(item, owner, ctx, level, trigger, reason, now)
 
-    def raise_trigger(self, number: int, trigger: str, occurrence: str = "1") -> Performed | None:
+    def manual(self, number: int, level: str, reason: str, actor: str) -> Performed | None:
+        """`#escalate L2 <reason>` from staff."""
+        occurrence = iso(self.work.clock.now())
+        return self.raise_trigger(number, "manual", occurrence, level=level, reason=reason[:200], actor=actor)
+
+    def raise_trigger(self, number: int, trigger: str, occurrence: str = "1", **extra: str) -> Performed | None:
         """Record a trigger as due work and perform it now (the sweeper retries if this fails)."""
         now = self.work.clock.now()
         sk = f"DUE#trigger#{trigger}#{occurrence}"
-        item = self.work.store.due_item(number, sk, "trigger", iso(now), {"trigger": trigger})
+        item = self.work.store.due_item(number, sk, "trigger", iso(now), {"trigger": trigger, **extra})
         try:
             self.work.store.put(item, only_if_new=True)
         except ConflictError:

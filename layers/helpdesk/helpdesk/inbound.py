@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from helpdesk.accounts import DEFAULT_DOMAIN, Account, candidate_domains, pick_account
 from helpdesk.acknowledgment import excerpt_lines
+from helpdesk.outbox import deliver
 from helpdesk.aws.blobs import BlobStore
 from helpdesk.aws.table import Update
 from helpdesk.aws.ticket_store import (
+    COUNTER_KEY,
     META,
     TicketStore,
     account_key,
@@ -29,8 +31,8 @@ from helpdesk.aws.ticket_store import (
     ticket_pk,
 )
 from helpdesk.classifier import Classification, Classifier
-from helpdesk.clock import iso
-from helpdesk.errors import ConflictError, RawMailMissingError
+from helpdesk.clock import iso, parse_iso
+from helpdesk.errors import ConflictError, RawMailMissingError, TransientAwsError
 from helpdesk.events import SesRecord
 from helpdesk.mail.addresses import read_token
 from helpdesk.mail.loops import ack_suppression, drop_reason
@@ -38,7 +40,7 @@ from helpdesk.mail.parsing import InboundMail, clean_header_text, parse_mail
 from helpdesk.observability import logger, metrics
 from helpdesk.policy.loader import policy_digest, policy_document
 from helpdesk.obligations import plan_items
-from helpdesk.ticket_state import OPEN_STATE
+from helpdesk.ticket_state import CLOSED, OPEN_STATE
 from helpdesk.settings import InboundSettings
 from helpdesk.sla import plan
 
@@ -46,7 +48,8 @@ if TYPE_CHECKING:
     from helpdesk.wiring import Services
 
 OutcomeName = Literal["created", "threaded", "dropped", "quarantined", "duplicate"]
-MAX_INLINE_TEXT = 16_000  # longer bodies go to S3; DynamoDB items are capped at 400 KB
+MAX_INLINE_TEXT = 16_000
+MAX_NUMBER_RACES = 5  # longer bodies go to S3; DynamoDB items are capped at 400 KB
 _TAG = re.compile(r"\[#(\d{1,12})\]")
 
 
@@ -74,7 +77,9 @@ class _Context:
     raw_key: str
     items: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     token_ticket: int | None = None
+    staff_ticket: int | None = None
     tag_ticket: int | None = None
+    related_ticket: int | None = None
 
     def item(self, key: tuple[str, str]) -> dict[str, Any] | None:
         return self.items.get(key)
@@ -87,6 +92,8 @@ class InboundProcessor:
         self.store = services.work.store
         self.blobs = blobs
         self.ack = services.ack
+        self.staff = services.staff
+        self.staff_replies = services.staff_replies
         self.escalator = services.escalator
         self.policy = services.work.snapshots.current
         self.clock = services.work.clock
@@ -115,10 +122,58 @@ class InboundProcessor:
         previous = ctx.item(inbound_key(record.message_id))
         if previous:
             return self._duplicate(record, previous)
+        if self._staff_domain(ctx.sender):
+            if self._authenticated(record):
+                if ctx.staff_ticket is not None and ctx.item((ticket_pk(ctx.staff_ticket), META)):
+                    return self._staff_reply(ctx)
+            else:
+                # Looks like staff, is not proven to be: an ordinary customer message, never a command.
+                logger.warning("security_event", extra={"event": "staff_domain_unauthenticated",
+                                                        "ticket": ctx.staff_ticket, "dkim": record.verdicts.dkim,
+                                                        "dmarc": record.verdicts.dmarc})
+                metrics.add_metric(name="SecurityEvents", unit="Count", value=1)
         existing = self._existing_ticket(ctx)
+        if existing and self._past_reopen_window(existing):
+            ctx.related_ticket, existing = int(existing["number"]), None
         if existing:
             return self._thread_reply(ctx, existing)
         return self._create_ticket(ctx)
+
+    def _staff_domain(self, sender: str) -> bool:
+        return sender.rpartition("@")[2].lower() in self.settings.staff_domains
+
+    @staticmethod
+    def _authenticated(record: SesRecord) -> bool:
+        return record.verdicts.dkim == "PASS" or record.verdicts.dmarc == "PASS"
+
+    def _past_reopen_window(self, ticket: dict[str, Any]) -> bool:
+        resolved = ticket.get("resolved_at")
+        if ticket.get("status") not in CLOSED or not resolved:
+            return False
+        return self.clock.now() - parse_iso(resolved) > self.policy.lifecycle.reopen_window
+
+    def _staff_reply(self, ctx: _Context) -> Outcome:
+        number = int(ctx.staff_ticket)  # type: ignore[arg-type]
+        logger.append_keys(ticket=number)
+        referenced = {int(item["ticket"]) for mid in ctx.mail.thread_ids[:20]
+                      if (item := ctx.item(message_id_key(mid)))}
+        if referenced and number not in referenced:
+            logger.warning("security_event", extra={"event": "staff_token_for_other_ticket", "ticket": number,
+                                                    "referenced": sorted(referenced)})
+            metrics.add_metric(name="SecurityEvents", unit="Count", value=1)
+            return self._record_terminal(ctx.record, ctx.raw_key, "dropped", "staff_token_ticket_mismatch")
+        attachments, _ = self._store_parts(ctx)
+        inbound = self.store.put_write(self._inbound_item(ctx, "threaded", number, None), only_if_new=True,
+                                       label="inbound")
+        try:
+            reason, sent = self.staff_replies.handle(number, ctx.mail, ctx.sender, self.ack.lease_owner, inbound,
+                                                     attachments, self.settings.staff_domains)
+        except ConflictError as exc:
+            if "inbound" in str(exc):
+                return Outcome(ctx.record.message_id, "duplicate", ticket=number)
+            raise
+        metrics.add_metric(name="StaffReplies", unit="Count", value=1)
+        return Outcome(ctx.record.message_id, "threaded", ticket=number, reason=f"staff_{reason}", emails_sent=sent)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -141,17 +196,19 @@ class InboundProcessor:
             return _mail_from_event(record)
 
     def _load_context(self, ctx: _Context) -> None:
-        keys = [inbound_key(ctx.record.message_id), sender_key(ctx.sender)]
+        keys = [inbound_key(ctx.record.message_id), sender_key(ctx.sender), COUNTER_KEY]
         keys += [message_id_key(mid) for mid in ctx.mail.thread_ids[:20]]
         keys += [account_key(d) for d in [*candidate_domains(ctx.sender), DEFAULT_DOMAIN]]
         for recipient in ctx.record.recipients:
             token = read_token(recipient, self.settings.support_address, self.signing_key)
             if token and token.audience == "customer":
                 ctx.token_ticket = token.ticket
+            elif token:
+                ctx.staff_ticket = token.ticket
         tag = _TAG.search(ctx.mail.subject)
         if tag:
             ctx.tag_ticket = int(tag.group(1))
-        for number in {ctx.token_ticket, ctx.tag_ticket} - {None}:
+        for number in {ctx.token_ticket, ctx.tag_ticket, ctx.staff_ticket} - {None}:
             keys.append((ticket_pk(number), META))  # type: ignore[arg-type]
         if not self._policy_saved:
             keys.append(policy_key(policy_digest(self.policy)))
@@ -254,16 +311,24 @@ class InboundProcessor:
         number = int(ticket["number"])
         logger.append_keys(ticket=number)
         now = self.clock.now()
+        account = self._account(ctx)
         attachments, text_key = self._store_parts(ctx)
-        classification = self.classifier.classify("", ctx.mail.new_text, self._account(ctx))
+        classification = self.classifier.classify("", ctx.mail.new_text, account)
         entry = self._entry(ctx, number, "customer_reply", classification, attachments, text_key)
         inbound = self._inbound_item(ctx, "threaded", number, ticket.get("severity"))
-        update = Update(ticket_pk(number), META, sets={"updated_at": iso(now), "last_customer_at": iso(now)},
-                        adds={"participants": {ctx.sender}, "customer_replies": 1, "version": 1},
-                        condition="attribute_exists(PK)", label="ticket")
-        sender_item = ctx.item(sender_key(ctx.sender)) or {}
+        recent = [*(ticket.get("recent") or []), recent_line(now, ctx.mail.from_name or ctx.sender, "replied",
+                                                             ctx.mail.new_text)][-8:]
+        sets: dict[str, Any] = {"updated_at": iso(now), "last_customer_at": iso(now), "recent": recent,
+                                "last_customer_message_id": ctx.mail.message_id or ticket.get("last_customer_message_id")}
         writes = [self.store.put_write(inbound, only_if_new=True, label="inbound"), self.store.put_write(entry),
-                  update.write(), self._contact_update(ctx.sender, sender_item, now).write()]
+                  self.store.put_write(self.staff.obligation(number, entry["SK"], now, self.ack.lease_owner))]
+        adds: dict[str, Any] = {"participants": {ctx.sender}, "customer_replies": 1, "version": 1}
+        if ticket.get("status") in CLOSED:
+            writes += self._reopen(ticket, account, sets, adds, now)
+        update = Update(ticket_pk(number), META, sets=sets, adds=adds, condition="attribute_exists(PK)",
+                        label="ticket")
+        sender_item = ctx.item(sender_key(ctx.sender)) or {}
+        writes += [update.write(), self._contact_update(ctx.sender, sender_item, now).write()]
         if ctx.mail.message_id:
             writes.append(self.store.put_write(self._message_id_item(ctx.mail.message_id, number)))
         try:
@@ -272,12 +337,43 @@ class InboundProcessor:
             if "inbound" in str(exc):
                 return Outcome(ctx.record.message_id, "duplicate", ticket=number)
             raise
-        logger.info("reply_threaded", extra={"ticket": number, "attachments": len(attachments)})
+        logger.info("reply_threaded", extra={"ticket": number, "attachments": len(attachments),
+                                             "reopened": "reopened_at" in sets})
         metrics.add_metric(name="TicketsThreaded", unit="Count", value=1)
+        ticket = {**ticket, **sets}
+        sent = deliver(self.store, self.services.work.outbox,
+                       [self.staff.job(ticket, account, entry, self.policy, self.ack.lease_owner)],
+                       self.clock.now(), self.services.work.job_failed)
         new_triggers = [t for t in classification.triggers if t not in (ticket.get("triggers") or [])]
-        self._raise_triggers(number, ticket, new_triggers, sender_item, now, self._account(ctx),
-                             classification.emotion, occurrence=ctx.record.message_id[:16])
-        return Outcome(ctx.record.message_id, "threaded", ticket=number, severity=ticket.get("severity"))
+        self._raise_triggers(number, ticket, new_triggers, sender_item, now, account, classification.emotion,
+                             occurrence=ctx.record.message_id[:16])
+        return Outcome(ctx.record.message_id, "threaded", ticket=number, severity=ticket.get("severity"),
+                       reason="reopened" if "reopened_at" in sets else None, emails_sent=len(sent))
+
+    def _reopen(self, ticket: dict[str, Any], account: Account, sets: dict[str, Any], adds: dict[str, Any],
+                now: datetime) -> list[Any]:
+        """A reply inside the reopen window puts a resolved ticket back in front of people."""
+        number, plan_no = int(ticket["number"]), int(ticket.get("plan_version", 1)) + 1
+        sets.update(status="investigating", reopened_at=iso(now), state_key=OPEN_STATE, state_at=iso(now),
+                    plan_version=plan_no, resolved_at=None, closed_at=None)
+        adds["reopens"] = 1
+        metrics.add_metric(name="TicketsReopened", unit="Count", value=1)
+        entry = {"PK": ticket_pk(number), "SK": f"ENTRY#{iso(now)}#reopened", "type": "entry", "kind": "reopened",
+                 "at": iso(now), "actor": ticket.get("requester"), "visibility": "internal",
+                 "previous_status": ticket.get("status")}
+        severity = self.policy.severities.get(ticket["severity"])
+        writes = [self.store.put_write(entry)]
+        if severity is not None:
+            resolution_due = now + severity.resolution
+            sets["resolution_due"] = iso(resolution_due)
+            writes.append(self.store.put_write(self.store.due_item(
+                number, f"DUE#p{plan_no}#breach#resolution", "breach", iso(resolution_due),
+                {"plan": plan_no, "clock": "resolution"})))
+            if severity.update_every:
+                writes.append(self.store.put_write(self.store.due_item(
+                    number, f"DUE#p{plan_no}#update#0001", "update", iso(now + severity.update_every),
+                    {"plan": plan_no, "seq": 1})))
+        return writes
 
     def _contact_update(self, sender: str, sender_item: dict[str, Any], now: datetime) -> Update:
         """Contacts in the last day, for the repeat-contacts trigger."""
@@ -312,9 +408,42 @@ class InboundProcessor:
         sender_item = ctx.item(sender_key(ctx.sender)) or {}
         suppressed = self.ack.suppression_reason(ctx.mail, sender_item, now) or ack_suppression(ctx.mail)
         attachments, text_key = self._store_parts(ctx)
-        number = self.store.next_ticket_number()
+        counter = ctx.item(COUNTER_KEY)
+        for _ in range(MAX_NUMBER_RACES):
+            number = self.store.next_number(counter)
+            ticket = self._ticket_item(ctx, number, classification, targets, account, suppressed, now)
+            entry = self._entry(ctx, number, "customer_message", classification, attachments, text_key)
+            writes = self._creation_writes(ctx, ticket, entry, targets, account, sender_item, suppressed, now)
+            writes.append(self.store.claim_number_write(counter, number))
+            try:
+                self.store.transact(writes)
+                break
+            except ConflictError as exc:
+                if "inbound" in str(exc):  # a concurrent delivery of the same message won the race
+                    logger.info("duplicate_delivery_race")
+                    return Outcome(ctx.record.message_id, "duplicate")
+                if "counter" not in str(exc):
+                    raise
+                counter = self.store.counter()  # another ticket took this number; take the next one
+        else:
+            raise TransientAwsError("ticket number contention; Lambda will retry")
         logger.append_keys(ticket=number)
-        ticket = {
+        self._policy_saved = True
+        logger.info("ticket_created", extra={"severity": classification.severity, "issue_type":
+                    classification.issue_type, "triggers": classification.triggers,
+                    "account": account.domain, "ack_suppressed": suppressed})
+        metrics.add_metric(name="TicketsCreated", unit="Count", value=1)
+        jobs = [] if suppressed else [self.ack.job(ticket, account, self.ack.lease_owner)]
+        jobs.append(self.staff.job(ticket, account, entry, self.policy, self.ack.lease_owner))
+        sent = deliver(self.store, self.services.work.outbox, jobs, self.clock.now(), self.services.work.job_failed)
+        self._raise_triggers(number, ticket, classification.triggers, sender_item, now, account,
+                             classification.emotion)
+        return Outcome(ctx.record.message_id, "created", ticket=number, severity=classification.severity,
+                       reason=suppressed, emails_sent=len(sent))
+
+    def _ticket_item(self, ctx: _Context, number: int, classification: Classification, targets: Any,
+                     account: Account, suppressed: str | None, now: datetime) -> dict[str, Any]:
+        return {
             "PK": ticket_pk(number), "SK": META, "type": "ticket", "number": number, "status": "new",
             "severity": classification.severity, "issue_type": classification.issue_type,
             "triggers": classification.triggers, "emotion": classification.emotion,
@@ -332,14 +461,21 @@ class InboundProcessor:
             "update_every_seconds": int(targets.update_every.total_seconds()) if targets.update_every else None,
             "modifiers": targets.modifiers, "after_hours": targets.after_hours, "paused_seconds": 0,
             "verdicts": ctx.record.verdicts.as_dict(), "ack_suppressed": suppressed, "progress": [],
+            "recent": [recent_line(now, ctx.mail.from_name or ctx.sender, "wrote", ctx.mail.new_text)],
             "root_message_id": ctx.mail.message_id, "thread_references": _references(ctx.mail),
+            "last_customer_message_id": ctx.mail.message_id, "related_ticket": ctx.related_ticket,
         }
-        entry = self._entry(ctx, number, "customer_message", classification, attachments, text_key)
+
+    def _creation_writes(self, ctx: _Context, ticket: dict[str, Any], entry: dict[str, Any], targets: Any,
+                         account: Account, sender_item: dict[str, Any], suppressed: str | None,
+                         now: datetime) -> list[Any]:
+        number = int(ticket["number"])
         writes = [
-            self.store.put_write(self._inbound_item(ctx, "created", number, classification.severity),
+            self.store.put_write(self._inbound_item(ctx, "created", number, ticket["severity"]),
                                  only_if_new=True, label="inbound"),
             self.store.put_write(ticket, only_if_new=True, label="ticket"),
             self.store.put_write(entry),
+            self.store.put_write(self.staff.obligation(number, entry["SK"], now, self.ack.lease_owner)),
             *(self.store.put_write(item) for item in plan_items(self.store, self.policy, number, targets, account, 1)),
         ]
         if ctx.mail.message_id:
@@ -351,26 +487,9 @@ class InboundProcessor:
         contact = self._contact_update(ctx.sender, sender_item, now)
         if not suppressed:
             writes.append(self.store.put_write(self.ack.obligation(number, now)))
-            ack_times = self.ack.record_ack_update(ctx.sender, sender_item, now)
-            contact.sets.update(ack_times.sets)
+            contact.sets.update(self.ack.record_ack_update(ctx.sender, sender_item, now).sets)
         writes.append(contact.write())
-        try:
-            self.store.transact(writes)
-        except ConflictError as exc:
-            if "inbound" in str(exc):  # a concurrent delivery of the same message won the race
-                logger.info("duplicate_delivery_race", extra={"wasted_number": number})
-                return Outcome(ctx.record.message_id, "duplicate")
-            raise
-        self._policy_saved = True
-        logger.info("ticket_created", extra={"severity": classification.severity, "issue_type":
-                    classification.issue_type, "triggers": classification.triggers,
-                    "account": account.domain, "ack_suppressed": suppressed})
-        metrics.add_metric(name="TicketsCreated", unit="Count", value=1)
-        sent = 0 if suppressed else self.ack.send_now(number, ticket, account)
-        self._raise_triggers(number, ticket, classification.triggers, sender_item, now, account,
-                             classification.emotion)
-        return Outcome(ctx.record.message_id, "created", ticket=number, severity=classification.severity,
-                       reason=suppressed, emails_sent=sent)
+        return writes
 
     def _inbound_item(self, ctx: _Context, outcome: str, number: int, severity: str | None) -> dict[str, Any]:
         pk, sk = inbound_key(ctx.record.message_id)
@@ -383,6 +502,12 @@ class InboundProcessor:
     def _message_id_item(message_id: str, number: int) -> dict[str, Any]:
         pk, sk = message_id_key(message_id)
         return {"PK": pk, "SK": sk, "type": "message_id", "ticket": number}
+
+
+def recent_line(at: datetime, who: str, verb: str, text: str) -> str:
+    """One line of the recent-thread digest kept on the ticket for notifications."""
+    words = " ".join((text or "").split())
+    return f"{iso(at)[:16].replace('T', ' ')}Z {who[:40]} {verb}: {words[:140]}"
 
 
 def _hash(value: str) -> str:

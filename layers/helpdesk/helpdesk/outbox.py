@@ -44,3 +44,46 @@ class Outbox:
             pk, sk = message_id_key(message_id)
             writes.append(put({"PK": pk, "SK": sk, "type": "message_id", "ticket": number}))
         return Sent(ses_id, our_id, writes)
+
+
+@dataclass
+class Job:
+    """A claimed obligation whose whole effect is one email (acknowledgment, staff notification)."""
+
+    pk: str
+    sk: str
+    owner: str
+    number: int
+    kind: str
+    mail: OutboundMail
+    attempts: int = 1
+    visibility: str = "public"
+    after: Any = None  # callable(Sent) -> list[Write]: extra writes once the mail is out
+
+
+def deliver(store: Any, outbox: Outbox, jobs: list[Job], now: datetime, on_failure: Any) -> list[Sent]:
+    """Send each job's mail, then complete all of them in one transaction (the fast path's last call).
+
+    `on_failure(job, exc)` handles a send that failed (reschedule or record); the others still complete.
+    """
+    from helpdesk.due_work import complete_write
+    from helpdesk.errors import ConflictError, PermanentSendError, TransientAwsError
+
+    writes: list[Write] = []
+    sent_all = []
+    for job in jobs:
+        try:
+            sent = outbox.send(job.number, job.kind, job.mail, now, visibility=job.visibility)
+        except (TransientAwsError, PermanentSendError) as exc:
+            on_failure(job, exc)
+            continue
+        sent_all.append(sent)
+        writes += [complete_write(job.pk, job.sk, job.owner, now, sent_message_id=sent.ses_message_id), *sent.writes]
+        if job.after:
+            writes += job.after(sent)
+    for start in range(0, len(writes), 100):
+        try:
+            store.transact(writes[start : start + 100])
+        except ConflictError:
+            pass  # a lease lapsed and another worker took over; the mail is out, at worst it repeats
+    return sent_all

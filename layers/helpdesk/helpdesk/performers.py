@@ -82,28 +82,33 @@ class Work:
     def send_failed(self, item: dict[str, Any], owner: str, exc: Exception, now: datetime) -> Performed:
         """Transient: back off and retry. Permanent: record on the ticket, tell ops, never retry."""
         number = item.get("ticket")
-        metrics.add_metric(name="SendsFailed", unit="Count", value=1)
-        if isinstance(exc, TransientAwsError):
-            attempts = int(item.get("attempts") or 1)
-            reschedule(self.store, item["PK"], item["SK"], owner, now, attempts, str(exc))
-            logger.warning("send_deferred", extra={"kind": item["kind"], "ticket": number, "attempts": attempts})
-            return Performed(item["kind"], number, "deferred")
+        return self._failed(item["PK"], item["SK"], item["kind"], int(number) if number else None, owner,
+                            int(item.get("attempts") or 1), exc, now)
+
+    def job_failed(self, job: Any, exc: Exception) -> Performed:
+        return self._failed(job.pk, job.sk, job.kind, job.number, job.owner, job.attempts, exc, self.clock.now())
+
+    def _failed(self, pk: str, sk: str, kind: str, number: int | None, owner: str, attempts: int,
+                exc: Exception, now: datetime) -> Performed:
         from helpdesk.due_work import fail_write
 
-        writes = [fail_write(item["PK"], item["SK"], owner, now, str(exc))]
+        metrics.add_metric(name="SendsFailed", unit="Count", value=1)
+        if isinstance(exc, TransientAwsError):
+            reschedule(self.store, pk, sk, owner, now, attempts, str(exc))
+            logger.warning("send_deferred", extra={"kind": kind, "ticket": number, "attempts": attempts})
+            return Performed(kind, number, "deferred")
+        writes = [fail_write(pk, sk, owner, now, str(exc))]
         if number:
-            writes.append(self.entry(int(number), "send_failed", now, tag=item["SK"], what=item["kind"],
-                                     failure=str(exc)))
+            writes.append(self.entry(number, "send_failed", now, tag=sk, what=kind, failure=str(exc)))
         try:
             self.store.transact(writes)
         except ConflictError:
             pass
-        logger.error("send_rejected", extra={"kind": item["kind"], "ticket": number, "error": str(exc)})
-        self.tell_ops(f"Send failed permanently: {item['kind']} for ticket #{number}",
-                      f"A {item['kind']} for ticket #{number} was rejected ({exc}). It will not be retried; "
+        logger.error("send_rejected", extra={"kind": kind, "ticket": number, "error": str(exc)})
+        self.tell_ops(f"Send failed permanently: {kind} for ticket #{number}",
+                      f"A {kind} for ticket #{number} was rejected ({exc}). It will not be retried; "
                       f"see `helpdesk show {number}`.", ticket=str(number), failure=str(exc)[:100])
-        return Performed(item["kind"], number, "failed", [{"kind": "send_failed", "ticket": number,
-                                                           "reason": str(exc)}])
+        return Performed(kind, number, "failed", [{"kind": "send_failed", "ticket": number, "reason": str(exc)}])
 
 
 def stale(ctx: TicketContext, item: dict[str, Any]) -> str | None:

@@ -53,4 +53,4 @@ class InboundSettings(CommonSettings):
 
 
 class SweeperSettings(CommonSettings):
-    pass
+    inbound_bucket: str = Field(alias="INBOUND_BUCKET", min_length=1)  # attachments of relays being retried

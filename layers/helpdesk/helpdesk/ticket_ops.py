@@ -8,6 +8,7 @@ recorded on the ticket so reports never recompute history.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from helpdesk.policy.calendar import business_hours_for
 from helpdesk.ticket_state import CLOSED, STATUSES, TicketContext, resolved_state
 
 MAX_PROGRESS = 30
+Builder = Callable[[TicketContext, datetime], "Change"]
 
 
 class TicketOpError(HelpdeskError):
@@ -47,6 +49,22 @@ class TicketOps:
     # -- public operations -------------------------------------------------------------------
 
     def acknowledge(self, number: int, actor: str) -> dict[str, Any]:
+        return self.apply(number, [self.ack_change(actor)])
+
+    def set_status(self, number: int, status: str, actor: str) -> dict[str, Any]:
+        result = self.apply(number, [self.status_change(status, actor)])
+        metrics.add_metric(name="StatusChanges", unit="Count", value=1)
+        return result
+
+    def add_note(self, number: int, text: str, actor: str, *, public: bool = False) -> dict[str, Any]:
+        return self.apply(number, [self.note_change(text, actor, public=public)])
+
+    def change_severity(self, number: int, severity: str, actor: str) -> dict[str, Any]:
+        return self.apply(number, [self.severity_change(severity, actor)])
+
+    # -- changes (composable: a staff email may carry several) ---------------------------------
+
+    def ack_change(self, actor: str) -> Builder:
         """Someone owns it now: the escalation chain stops and a new ticket moves to acknowledged."""
         def change(ctx: TicketContext, now: datetime) -> Change:
             sets: dict[str, Any] = {"chain_stopped_at": iso(now)}
@@ -57,9 +75,9 @@ class TicketOps:
                 sets["status"] = "acknowledged"
             return Change(sets, {"kind": "acknowledged", "actor": actor}, [], f"Acknowledged by {_who(actor)}")
 
-        return self._apply(number, change)
+        return change
 
-    def set_status(self, number: int, status: str, actor: str) -> dict[str, Any]:
+    def status_change(self, status: str, actor: str) -> Builder:
         status = status.strip().lower()
         if status not in STATUSES or status == "new":
             raise TicketOpError(f"unknown status {status!r}; use one of {', '.join(STATUSES[1:])}")
@@ -82,14 +100,16 @@ class TicketOps:
                             **self._outcome(ctx, "resolution", now))
                 if status == "closed":
                     sets["closed_at"] = iso(now)
+                else:
+                    close_at = now + ctx.policy.lifecycle.auto_close_after
+                    writes.append(put(self.work.store.due_item(
+                        ctx.number, f"DUE#autoclose#{resolved_at}", "autoclose", iso(close_at), {})))
             entry = {"kind": "status_changed", "actor": actor, "from": previous, "to": status}
             return Change(sets, entry, writes, f"Status changed from {previous} to {status}")
 
-        result = self._apply(number, change)
-        metrics.add_metric(name="StatusChanges", unit="Count", value=1)
-        return result
+        return change
 
-    def add_note(self, number: int, text: str, actor: str, *, public: bool = False) -> dict[str, Any]:
+    def note_change(self, text: str, actor: str, *, public: bool = False) -> Builder:
         """Internal notes stay internal; a public note is the status line customers see in updates."""
         text = text.strip()
         if not text:
@@ -101,9 +121,9 @@ class TicketOps:
                      "visibility": "public" if public else "internal"}
             return Change(sets, entry, [], f"Update from the team: {text[:200]}" if public else None)
 
-        return self._apply(number, change)
+        return change
 
-    def change_severity(self, number: int, severity: str, actor: str) -> dict[str, Any]:
+    def severity_change(self, severity: str, actor: str) -> Builder:
         """Re-plan every clock from the original open time under the new severity (never a restart)."""
         def change(ctx: TicketContext, now: datetime) -> Change:
             try:
@@ -121,7 +141,31 @@ class TicketOps:
             entry = {"kind": "severity_changed", "actor": actor, "from": previous, "to": new}
             return Change(sets, entry, writes, f"Priority changed from {previous} to {new}")
 
-        return self._apply(number, change)
+        return change
+
+    def field_change(self, field: str, value: Any, actor: str, progress: str | None = None) -> Builder:
+        """Plain facts: owner, root cause, prevention, issue type."""
+        def change(ctx: TicketContext, now: datetime) -> Change:
+            entry = {"kind": f"{field}_set", "actor": actor, "value": value}
+            return Change({field: value}, entry, [], progress)
+
+        return change
+
+    def tag_change(self, tag: str, actor: str) -> Builder:
+        def change(ctx: TicketContext, now: datetime) -> Change:
+            return Change({}, {"kind": "tagged", "actor": actor, "tag": tag}, [], adds={"tags": {tag}})
+
+        return change
+
+    def public_reply_change(self, actor: str, entry: dict[str, Any], writes: list[Write]) -> Builder:
+        """A staff answer relayed to the customer: stops the first-response clock, resets the cadence."""
+        def change(ctx: TicketContext, now: datetime) -> Change:
+            sets = self.first_response_fields(ctx, now, actor)
+            if ctx.status in ("new", "acknowledged"):
+                sets["status"] = "investigating"
+            return Change(sets, entry, writes, f"Replied to the customer ({_who(actor)})")
+
+        return change
 
     def first_response_fields(self, ctx: TicketContext, now: datetime, actor: str) -> dict[str, Any]:
         sets: dict[str, Any] = {"last_public_reply_at": iso(now)}
@@ -134,32 +178,46 @@ class TicketOps:
 
     # -- mechanics -----------------------------------------------------------------------------
 
-    def _apply(self, number: int, build: Any, attempts: int = 3) -> dict[str, Any]:
+    def apply(self, number: int, builders: list[Builder], attempts: int = 3) -> dict[str, Any]:
+        """Apply changes in order, all in one transaction fenced on the ticket's version."""
         for _ in range(attempts):
             ctx = self.work.context(number)
             if ctx is None:
                 raise TicketOpError(f"no ticket #{number}")
             now = self.work.clock.now()
-            change: Change = build(ctx, now)
             version = int(ctx.ticket.get("version", 1))
-            sets = {**change.sets, "updated_at": iso(now), "version": version + 1}
-            raw_sets = []
-            values: dict[str, Any] = {":v": version}
-            if change.progress:
-                raw_sets.append("progress = list_append(if_not_exists(progress, :empty), :line)")
-                values.update({":empty": [], ":line": [f"{_stamp(ctx, now)} {change.progress}"]})
-            update = Update(ticket_pk(number), META, sets=sets, raw_sets=raw_sets, adds=change.adds or {},
+            original = dict(ctx.ticket)
+            sets: dict[str, Any] = {}
+            adds: dict[str, Any] = {}
+            lines: list[str] = []
+            writes: list[Write] = []
+            for index, build in enumerate(builders):
+                change: Change = build(ctx, now)
+                sets.update(change.sets)
+                ctx.ticket.update(change.sets)  # later changes see earlier ones (e.g. #ack then #status)
+                for name, value in (change.adds or {}).items():
+                    adds[name] = adds.get(name, set()) | value if isinstance(value, set) else value
+                if change.progress:
+                    lines.append(f"{_stamp(ctx, now)} {change.progress}")
+                sk = change.entry.get("SK") or f"ENTRY#{iso(now)}#{change.entry['kind']}#{version}.{index}"
+                writes.append(put({"PK": ticket_pk(number), "type": "entry", "at": iso(now),
+                                   "visibility": "internal", **change.entry, "SK": sk}))
+                writes += change.writes
+            sets.update(updated_at=iso(now), version=version + 1)
+            raw_sets, values = [], {":v": version}
+            if lines:
+                raw_sets.append("progress = list_append(if_not_exists(progress, :empty), :lines)")
+                values.update({":empty": [], ":lines": lines})
+            update = Update(ticket_pk(number), META, sets=sets, raw_sets=raw_sets, adds=adds,
                             condition="#version = :v", values=values, label="ticket")
-            entry = {"PK": ticket_pk(number), "SK": f"ENTRY#{iso(now)}#{change.entry['kind']}#{version}",
-                     "type": "entry", "at": iso(now), "visibility": "internal", **change.entry}
             try:
-                self.work.store.transact([update.write(), put(entry), *change.writes])
+                self.work.store.transact([update.write(), *writes])
             except ConflictError as exc:
                 if "ticket" in str(exc):
                     continue  # someone changed the ticket meanwhile; read it again and re-decide
                 raise
-            logger.info("ticket_changed", extra={"ticket": number, "change": change.entry["kind"]})
-            return {**ctx.ticket, **sets}
+            logger.info("ticket_changed", extra={"ticket": number, "changes": len(builders)})
+            return {**original, **sets}
         raise TicketOpError(f"ticket #{number} kept changing; try again")
 
     def _outcome(self, ctx: TicketContext, clock: str, now: datetime) -> dict[str, Any]:
@@ -213,3 +271,23 @@ def _stamp(ctx: TicketContext, now: datetime) -> str:
     from zoneinfo import ZoneInfo
 
     return now.astimezone(ZoneInfo(ctx.targets().timezone)).strftime("%a %H:%M")
+
+
+class AutoCloser:
+    """Resolved tickets close by themselves after the policy's quiet period, unless reopened."""
+
+    def __init__(self, ops: TicketOps) -> None:
+        self.ops = ops
+
+    def __call__(self, item: dict[str, Any], owner: str) -> Any:
+        from helpdesk.performers import Performed
+
+        number = int(item["ticket"])
+        ctx = self.ops.work.context(number)
+        if ctx is None or ctx.status != "resolved" or f"DUE#autoclose#{ctx.ticket.get('resolved_at')}" != item["SK"]:
+            self.ops.work.finish(item, owner, [], outcome="not_needed")
+            return Performed("autoclose", number, "skipped")
+        self.ops.set_status(number, "closed", "system:auto-close")
+        self.ops.work.finish(item, owner, [], outcome="closed")
+        return Performed("autoclose", number, "done", [{"kind": "status_changed", "ticket": number,
+                                                        "status": "closed"}])

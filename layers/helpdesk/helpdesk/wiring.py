@@ -21,7 +21,10 @@ from helpdesk.outbox import Outbox
 from helpdesk.performers import BreachChecker, UpdateSender, WarningSender, Work
 from helpdesk.policy.loader import load_policy
 from helpdesk.settings import CommonSettings, InboundSettings, SweeperSettings
+from helpdesk.staff_notify import StaffNotifier
+from helpdesk.staff_reply import StaffReplies
 from helpdesk.sweeper import Sweeper
+from helpdesk.ticket_ops import AutoCloser, TicketOps
 from helpdesk.ticket_state import PolicySnapshots
 
 
@@ -29,11 +32,14 @@ from helpdesk.ticket_state import PolicySnapshots
 class Services:
     work: Work
     ack: AckSender
+    staff: StaffNotifier
+    staff_replies: StaffReplies
+    ops: TicketOps
     escalator: Escalator
     sweeper: Sweeper
 
 
-def build_services(settings: CommonSettings) -> Services:
+def build_services(settings: CommonSettings, blobs: BlobStore | None = None) -> Services:
     policy = load_policy(settings.policy_name)
     store = TicketStore(Table(settings.table_name), settings.due_shards)
     key = signing_key(settings.signing_key_secret)
@@ -41,30 +47,38 @@ def build_services(settings: CommonSettings) -> Services:
     outbox = Outbox(Mailer(), settings.support_address)
     notifier = Notifier()
     work = Work(settings, store, outbox, notifier, PolicySnapshots(store, policy), clock, key)
-    ack = AckSender(settings=settings, store=store, outbox=outbox, policy=policy, clock=clock, signing_key=key)
+    ack = AckSender(work)
+    staff = StaffNotifier(work)
     escalator = Escalator(work, notifier, settings.escalation_topic_arn, sms_routes(settings.sms_routes))
+    ops = TicketOps(work)
+    staff_replies = StaffReplies(work, ops, escalator, blobs)
     performers = {
         "ack": ack.perform,
+        "staff_notify": staff.perform,
         "breach": BreachChecker(work, escalator),
         "warning": WarningSender(work),
         "update": UpdateSender(work),
         "escalation": escalator,
         "trigger": escalator,
         "sms_digest": escalator.digest,
+        "relay": staff_replies.perform,
+        "staff_confirm": staff_replies.perform,
+        "autoclose": AutoCloser(ops),
     }
-    return Services(work, ack, escalator, Sweeper(store, performers, clock))
+    return Services(work, ack, staff, staff_replies, ops, escalator, Sweeper(store, performers, clock))
 
 
 @lru_cache(maxsize=1)
 def inbound_processor() -> InboundProcessor:
     settings = InboundSettings.from_env(os.environ)
-    services = build_services(settings)
-    return InboundProcessor(settings=settings, services=services, blobs=BlobStore(settings.inbound_bucket))
+    blobs = BlobStore(settings.inbound_bucket)
+    return InboundProcessor(settings=settings, services=build_services(settings, blobs), blobs=blobs)
 
 
 @lru_cache(maxsize=1)
 def sweeper_services() -> Services:
-    return build_services(SweeperSettings.from_env(os.environ))
+    settings = SweeperSettings.from_env(os.environ)
+    return build_services(settings, BlobStore(settings.inbound_bucket))
 
 
 def reset(*, forget_clients: bool = False) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 from helpdesk.aws.table import Key, Table, Update, Write, put
 
 FIRST_TICKET_NUMBER = 1001
+COUNTER_KEY = ("COUNTER", "TICKET")
 META = "META"
 
 
@@ -91,12 +92,21 @@ class TicketStore:
 
     # -- writes --------------------------------------------------------------------------
 
-    def next_ticket_number(self) -> int:
-        update = Update("COUNTER", "TICKET", raw_sets=["#value = if_not_exists(#value, :start) + :one"],
-                        values={":start": FIRST_TICKET_NUMBER - 1, ":one": 1})
-        item = self.table.update(update, return_new=True)
-        assert item is not None
-        return int(item["value"])
+    @staticmethod
+    def next_number(counter: dict[str, Any] | None) -> int:
+        return int(counter["value"]) + 1 if counter else FIRST_TICKET_NUMBER
+
+    @staticmethod
+    def claim_number_write(counter: dict[str, Any] | None, number: int) -> Write:
+        """Advance the counter inside the ticket's own transaction; a concurrent claim makes it fail."""
+        if counter is None:
+            return Update(*COUNTER_KEY, sets={"value": number}, condition="attribute_not_exists(PK)",
+                          label="counter").write()
+        return Update(*COUNTER_KEY, sets={"value": number}, condition="#value = :prev",
+                      values={":prev": int(counter["value"])}, label="counter").write()
+
+    def counter(self) -> dict[str, Any] | None:
+        return self.table.get(*COUNTER_KEY)
 
     def transact(self, writes: list[Write]) -> None:
         self.table.transact(writes)

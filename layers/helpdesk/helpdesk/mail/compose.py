@@ -27,6 +27,7 @@ class OutboundMail:
     references: list[str] = field(default_factory=list)
     auto_submitted: str = "auto-replied"  # RFC 3834: auto-replied, auto-generated, or "no" for humans
     extra_headers: dict[str, str] = field(default_factory=dict)
+    attachments: list[tuple[str, str, bytes]] = field(default_factory=list)  # (filename, content type, data)
 
 
 def _address(name: str, address: str) -> Address:
@@ -57,4 +58,10 @@ def compose(mail: OutboundMail, *, sent_at: datetime) -> tuple[bytes, str]:
         message[clean_header_text(name, 60)] = clean_header_text(value, 998)
     message.set_content(mail.text)
     message.add_alternative(mail.html, subtype="html")
+    for filename, content_type, data in mail.attachments:
+        maintype, _, subtype = content_type.partition("/")
+        if maintype == "text":
+            maintype, subtype = "application", "octet-stream"  # keep the bytes exactly as received
+        message.add_attachment(data, maintype=maintype or "application", subtype=subtype or "octet-stream",
+                               filename=clean_header_text(filename, 200))
     return message.as_bytes(), message_id

@@ -226,7 +226,7 @@ class ImpactThreshold(Strict):
 
 class ClassifierRules(Strict):
     default_severity: str
-    default_issue_type: str = "question"
+    default_issue_type: str = "training_or_question"
     negations: list[str]
     reassurances: list[str] = Field(default_factory=list)
     severity_rules: dict[str, SeverityRule]
@@ -294,6 +294,15 @@ class MaintenanceWindow(Strict):
         return self
 
 
+class Lifecycle(Strict):
+    reopen_window: Duration = timedelta(days=7)  # a customer reply after this opens a new, linked ticket
+    auto_close_after: Duration = timedelta(days=3)  # resolved tickets close on their own after this
+
+
+class StaffRelay(Strict):
+    show_address: bool = False  # relayed replies name the staff member; their address stays private
+
+
 class Notifications(Strict):
     quiet_hours: QuietHours | None = None
     maintenance_windows: list[MaintenanceWindow] = Field(default_factory=list)
@@ -317,6 +326,8 @@ class Policy(Strict):
     ack_limits: AckLimits = AckLimits()
     templates: Templates = Templates()
     notifications: Notifications = Notifications()
+    lifecycle: Lifecycle = Lifecycle()
+    staff_relay: StaffRelay = StaffRelay()
 
     @model_validator(mode="after")
     def _references_exist(self) -> Policy:
