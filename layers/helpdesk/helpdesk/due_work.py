@@ -69,11 +69,16 @@ def backoff(attempts: int) -> timedelta:
 
 
 def reschedule(store: TicketStore, pk: str, sk: str, owner: str, now: datetime, attempts: int,
-               error: str, at: datetime | None = None) -> None:
-    """Give the item back, by default with a backoff, so a later sweep performs it."""
+               error: str, at: datetime | None = None, *, replan: bool = False) -> None:
+    """Give the item back, by default with a backoff, so a later sweep performs it.
+
+    `replan` moves the planned time too (a cadence reset), not just the next attempt.
+    """
+    due = iso(at or now + backoff(attempts))
+    sets = {"due_at": due, "last_error": error, **({"planned_at": due} if replan else {})}
     update = Update(
         pk, sk,
-        sets={"due_at": iso(at or now + backoff(attempts)), "last_error": error},
+        sets=sets,
         removes=["lease_until", "lease_owner"],
         condition="#owner = :me", values={":me": owner},
     )

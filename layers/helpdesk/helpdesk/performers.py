@@ -219,7 +219,8 @@ class UpdateSender:
             planned = parse_iso(item.get("planned_at") or item["due_at"])
             if parse_iso(last_public) > planned - targets.update_every:
                 when = next_update(ctx.policy, targets, ctx.account, parse_iso(last_public))
-                reschedule(work.store, item["PK"], item["SK"], owner, now, 0, "cadence reset by public reply", when)
+                reschedule(work.store, item["PK"], item["SK"], owner, now, 0, "cadence reset by public reply", when,
+                           replan=True)
                 return Performed("update", number, "deferred")
         seq = int(item["payload"].get("seq", 1))
         following = next_update(ctx.policy, targets, ctx.account, now)

@@ -98,12 +98,12 @@ class TicketOps:
                 resolved_at = ctx.ticket.get("resolved_at") or iso(now)
                 sets.update(resolved_at=resolved_at, state_key=resolved_state(resolved_at), state_at=resolved_at,
                             **self._outcome(ctx, "resolution", now))
-                if status == "closed":
-                    sets["closed_at"] = iso(now)
-                else:
+                if status == "resolved":
                     close_at = now + ctx.policy.lifecycle.auto_close_after
                     writes.append(put(self.work.store.due_item(
                         ctx.number, f"DUE#autoclose#{resolved_at}", "autoclose", iso(close_at), {})))
+            if status == "closed" and previous != "closed":
+                sets["closed_at"] = iso(now)
             entry = {"kind": "status_changed", "actor": actor, "from": previous, "to": status}
             return Change(sets, entry, writes, f"Status changed from {previous} to {status}")
 
