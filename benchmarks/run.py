@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from datetime import timedelta
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -77,7 +78,7 @@ def api_calls() -> list[dict[str, Any]]:
 
         measure("new ticket (first in container)", make_mail(message_id="<b0@x>"))
         measure("new ticket (warm)", make_mail(sender="bo@customer2.example", message_id="<b1@x>"))
-        ack = runtime.emails()[-1].message
+        ack = runtime.customer_emails()[-1].message
         reply = make_mail(sender="bo@customer2.example", to=ack["Reply-To"], subject="Re: x",
                           body="More detail.", message_id="<b2@x>", headers={"In-Reply-To": ack["Message-ID"]})
         measure("threaded reply (warm)", reply, recipients=[ack["Reply-To"]])
@@ -89,6 +90,65 @@ def api_calls() -> list[dict[str, Any]]:
                      "limit": None, "outcome": "duplicate", "operations": dict(counter.take())})
         measure("auto-reply dropped", make_mail(headers={"Auto-Submitted": "auto-replied"}, message_id="<b4@x>"))
         measure("spam quarantined", make_mail(message_id="<b5@x>"), verdicts={"spam": "FAIL"})
+    return rows
+
+
+# -- 1b. sweep cost against open tickets -----------------------------------------------------------
+
+def _seed_open_tickets(runtime: Any, count: int, shards: int) -> None:
+    """Open tickets with obligations that are not due yet, written directly (faster than mailing them)."""
+    from helpdesk.aws.table import marshal
+    from helpdesk.aws.ticket_store import due_shard
+    from helpdesk.clock import iso
+
+    table = runtime.table()
+    later = iso(runtime.now() + timedelta(days=7))
+    batch: list[dict[str, Any]] = []
+    for n in range(count):
+        pk = f"TICKET#{900000 + n}"
+        batch.append({"PK": pk, "SK": "META", "type": "ticket", "number": 900000 + n, "status": "investigating",
+                      "severity": "P3", "state_key": "open", "state_at": iso(runtime.now())})
+        for kind in ("update", "warning", "breach"):
+            sk = f"DUE#p1#{kind}#bench"
+            batch.append({"PK": pk, "SK": sk, "type": "due", "kind": kind, "status": "pending", "due_at": later,
+                          "due_shard": due_shard(pk, sk, shards), "payload": {"plan": 1}})
+    for start in range(0, len(batch), 25):
+        table.ddb.batch_write_item(RequestItems={table.name: [{"PutRequest": {"Item": marshal(i)}}
+                                                              for i in batch[start:start + 25]]})
+
+
+def sweep_cost(sizes: tuple[int, ...] = (100, 1000, 10000), due: int = 10) -> list[dict[str, Any]]:
+    from helpdesk.aws import clients
+    from helpdesk.clock import iso
+    from helpdesk_local.runtime import LocalRuntime
+
+    rows = []
+    for size in sizes:
+        counter = CallCounter()
+        with LocalRuntime(start=MONDAY_9AM_PT, parameters={"DueShards": "8"}) as runtime:
+            numbers = [runtime.deliver(make_mail(sender=f"c{i}@bench{i}.example", subject="Question about filters",
+                                                 body="How do I filter the report by team?",
+                                                 message_id=f"<bench{i}@x>"))["ticket"] for i in range(due)]
+            runtime.sweep()  # anything the new tickets had due right away is done now
+            _seed_open_tickets(runtime, size, 8)
+            store = runtime.table()
+            from helpdesk.aws.ticket_store import TicketStore
+
+            ts = TicketStore(store, 8)
+            for number in numbers:  # exactly `due` obligations are due at the next sweep
+                ts.put(ts.due_item(number, "DUE#p1#update#bench", "update", iso(runtime.now()),
+                                   {"plan": 1, "seq": 1}))
+            for service in ("s3", "dynamodb", "ses", "secretsmanager", "sns"):
+                clients.client(service).meta.events.register("before-call.*.*", counter)
+            started = time.perf_counter()
+            report = runtime.sweep()
+            elapsed = time.perf_counter() - started
+            for service in ("s3", "dynamodb", "ses", "secretsmanager", "sns"):
+                clients.client(service).meta.events.unregister("before-call.*.*", counter)
+        calls = counter.take()
+        rows.append({"open_tickets": size + due, "due": due, "index_items_read": report["items_read"],
+                     "performed": len(report["performed"]), "api_calls": sum(calls.values()),
+                     "sweep_ms": round(elapsed * 1000), "operations": dict(calls)})
     return rows
 
 
@@ -179,7 +239,8 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    report = {"api_calls": api_calls(), "cold_start": cold_start(args.runs), "memory": memory()}
+    report = {"api_calls": api_calls(), "sweep_cost": sweep_cost(), "cold_start": cold_start(args.runs),
+              "memory": memory()}
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
@@ -188,6 +249,13 @@ def main() -> int:
     for row in report["api_calls"]:
         ops = ", ".join(f"{k.split(':')[1]}×{v}" if v > 1 else k.split(":")[1] for k, v in row["operations"].items())
         print(f"  {row['scenario']:<34} {row['calls']:>5} {row['limit'] or '':>5}  {ops}")
+    print("\nSweep cost as open tickets grow (10 obligations due; DueShards=8)")
+    print(f"  {'open tickets':>12} {'index items read':>17} {'performed':>10} {'API calls':>10} {'sweep ms':>9}")
+    for row in report["sweep_cost"]:
+        print(f"  {row['open_tickets']:>12} {row['index_items_read']:>17} {row['performed']:>10} "
+              f"{row['api_calls']:>10} {row['sweep_ms']:>9}")
+    calls = [r["api_calls"] for r in report["sweep_cost"]]
+    print(f"  spread of API calls: {100 * (max(calls) - min(calls)) / min(calls):.1f}% (target within 10%)")
     cs = report["cold_start"]
     print(f"\nCold start (median of {cs['runs']} fresh interpreters)")
     print(f"  import boto3 + 4 clients: {cs['baseline_ms']} ms")
