@@ -38,7 +38,6 @@ NOT_EMULATED = {
     "AWS::CloudWatch::Dashboard": "dashboards are for the console",
     "AWS::Events::Rule": "the runtime's virtual clock invokes scheduled functions itself",
     "AWS::Scheduler::Schedule": "the runtime's virtual clock invokes scheduled functions itself",
-    "AWS::Lambda::Url": "the runtime serves function URLs itself",
 }
 
 
@@ -93,6 +92,7 @@ class EmbeddedAws:
                                          "AWS::StackName": STACK, "AWS::Partition": "aws",
                                          "AWS::URLSuffix": "amazonaws.com"})
         self.functions: dict[str, LocalFunction] = {}
+        self.function_urls: dict[str, str] = {}  # function logical id -> loopback URL
         self.provisioned: dict[str, str] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -124,8 +124,13 @@ class EmbeddedAws:
         pending = list(resources)
         # Functions reference everything else, and rules reference functions: order by type.
         order = ["AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::SecretsManager::Secret", "AWS::SQS::Queue",
-                 "AWS::SNS::Topic", "AWS::SSM::Parameter", "AWS::Serverless::Function", "AWS::SNS::Subscription",
-                 "AWS::SES::ReceiptRuleSet", "AWS::SES::ReceiptRule"]
+                 "AWS::SNS::Topic", "AWS::SSM::Parameter", "AWS::Lambda::Url", "AWS::Serverless::Function",
+                 "AWS::SNS::Subscription", "AWS::SES::ReceiptRuleSet", "AWS::SES::ReceiptRule"]
+        for logical_id in pending:  # function names and ARNs first: URLs and environments refer to them
+            if resources[logical_id]["Type"] == "AWS::Serverless::Function":
+                name = self._name(logical_id)
+                self.resolver.physical[logical_id] = name
+                self.resolver.attributes[(logical_id, "Arn")] = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
         pending.sort(key=lambda lid: order.index(resources[lid]["Type"]) if resources[lid]["Type"] in order else 99)
         self._verify_identities()
         for logical_id in pending:
@@ -216,10 +221,16 @@ class EmbeddedAws:
         arn = self.client("sns").subscribe(**kwargs)["SubscriptionArn"]
         self.resolver.physical[logical_id] = arn
 
+    def _create_lambda_url(self, logical_id: str, props: dict[str, Any]) -> None:
+        """A function URL becomes a loopback address the local runtime can serve on demand."""
+        target = props["TargetFunctionArn"]["Fn::GetAtt"][0]
+        url = f"http://127.0.0.1:{_free_port()}/"
+        self.function_urls[target] = url
+        self.resolver.physical[logical_id] = url
+        self.resolver.attributes[(logical_id, "FunctionUrl")] = url
+
     def _create_serverless_function(self, logical_id: str, props: dict[str, Any]) -> None:
         name = self._name(logical_id)
-        self.resolver.physical[logical_id] = name
-        self.resolver.attributes[(logical_id, "Arn")] = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
         variables = self.resolver.resolve(props.get("Environment", {}).get("Variables", {}))
         self._register_lambda(name, props)
         self.functions[logical_id] = LocalFunction(

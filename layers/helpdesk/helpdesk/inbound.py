@@ -39,7 +39,7 @@ from helpdesk.mail.loops import ack_suppression, drop_reason
 from helpdesk.mail.parsing import InboundMail, clean_header_text, parse_mail
 from helpdesk.observability import logger, metrics
 from helpdesk.policy.loader import policy_digest, policy_document
-from helpdesk.obligations import plan_items
+from helpdesk.obligations import plan_items, reopen
 from helpdesk.ticket_state import CLOSED, OPEN_STATE
 from helpdesk.settings import InboundSettings
 from helpdesk.sla import plan
@@ -353,26 +353,10 @@ class InboundProcessor:
     def _reopen(self, ticket: dict[str, Any], account: Account, sets: dict[str, Any], adds: dict[str, Any],
                 now: datetime) -> list[Any]:
         """A reply inside the reopen window puts a resolved ticket back in front of people."""
-        number, plan_no = int(ticket["number"]), int(ticket.get("plan_version", 1)) + 1
-        sets.update(status="investigating", reopened_at=iso(now), state_key=OPEN_STATE, state_at=iso(now),
-                    plan_version=plan_no, resolved_at=None, closed_at=None)
-        adds["reopens"] = 1
-        metrics.add_metric(name="TicketsReopened", unit="Count", value=1)
-        entry = {"PK": ticket_pk(number), "SK": f"ENTRY#{iso(now)}#reopened", "type": "entry", "kind": "reopened",
-                 "at": iso(now), "actor": ticket.get("requester"), "visibility": "internal",
-                 "previous_status": ticket.get("status")}
-        severity = self.policy.severities.get(ticket["severity"])
-        writes = [self.store.put_write(entry)]
-        if severity is not None:
-            resolution_due = now + severity.resolution
-            sets["resolution_due"] = iso(resolution_due)
-            writes.append(self.store.put_write(self.store.due_item(
-                number, f"DUE#p{plan_no}#breach#resolution", "breach", iso(resolution_due),
-                {"plan": plan_no, "clock": "resolution"})))
-            if severity.update_every:
-                writes.append(self.store.put_write(self.store.due_item(
-                    number, f"DUE#p{plan_no}#update#0001", "update", iso(now + severity.update_every),
-                    {"plan": plan_no, "seq": 1})))
+        change_sets, change_adds, writes = reopen(self.store, self.policy, ticket, now, ticket.get("requester", ""),
+                                                  "customer replied")
+        sets.update(change_sets)
+        adds.update(change_adds)
         return writes
 
     def _contact_update(self, sender: str, sender_item: dict[str, Any], now: datetime) -> Update:

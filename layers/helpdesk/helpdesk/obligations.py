@@ -53,6 +53,33 @@ def plan_items(store: TicketStore, policy: Policy, number: int, targets: Targets
     return items
 
 
+def reopen(store: TicketStore, policy: Policy, ticket: dict[str, Any], now: datetime, actor: str,
+           reason: str) -> tuple[dict[str, Any], dict[str, Any], list[Any]]:
+    """Back in front of people: open again, a fresh resolution target from now, updates resume.
+
+    Returns the ticket fields to set, the counters to add and the writes (log entry, obligations).
+    """
+    from helpdesk.aws.table import put
+
+    number, plan_no = int(ticket["number"]), int(ticket.get("plan_version", 1)) + 1
+    sets: dict[str, Any] = {"status": "investigating", "reopened_at": iso(now), "state_key": "open",
+                            "state_at": iso(now), "plan_version": plan_no, "resolved_at": None, "closed_at": None}
+    entry = {"PK": f"TICKET#{number}", "SK": f"ENTRY#{iso(now)}#reopened", "type": "entry", "kind": "reopened",
+             "at": iso(now), "actor": actor, "visibility": "internal", "reason": reason,
+             "previous_status": ticket.get("status")}
+    writes: list[Any] = [put(entry)]
+    severity = policy.severities.get(ticket["severity"])
+    if severity is not None:
+        resolution_due = now + severity.resolution
+        sets["resolution_due"] = iso(resolution_due)
+        writes.append(put(store.due_item(number, f"DUE#p{plan_no}#breach#resolution", "breach", iso(resolution_due),
+                                         {"plan": plan_no, "clock": "resolution"})))
+        if severity.update_every:
+            writes.append(put(store.due_item(number, f"DUE#p{plan_no}#update#0001", "update",
+                                             iso(now + severity.update_every), {"plan": plan_no, "seq": 1})))
+    return sets, {"reopens": 1}, writes
+
+
 def business_elapsed(policy: Policy, targets: Targets, account: Account, start: datetime, end: datetime) -> float:
     """Seconds of the severity's clock between two instants (business time where the policy says so)."""
     clock = business_hours_for(policy, targets.clock, severity=targets.severity, account_flags=account.flags)

@@ -54,3 +54,24 @@ class InboundSettings(CommonSettings):
 
 class SweeperSettings(CommonSettings):
     inbound_bucket: str = Field(alias="INBOUND_BUCKET", min_length=1)  # attachments of relays being retried
+    survey_url: str = Field(alias="SURVEY_URL", min_length=1)  # the survey function's URL, for rating links
+
+
+class SurveySettings(CommonSettings):
+    inbound_bucket: str = Field(alias="INBOUND_BUCKET", min_length=1)  # long comments are kept in S3
+
+
+class ReportSettings(_Settings):
+    table_name: str = Field(alias="TABLE_NAME", min_length=1)
+    policy_name: str = Field(alias="POLICY_NAME", min_length=1)
+    support_address: str = Field(alias="SUPPORT_ADDRESS", pattern=r"^[^@\s+]+@[^@\s]+$")
+    team_name: str = Field(alias="TEAM_NAME", min_length=1)
+    report_bucket: str = Field(alias="REPORT_BUCKET", min_length=1)
+    report_recipients: tuple[str, ...] = Field(alias="REPORT_RECIPIENTS")
+
+    @field_validator("report_recipients", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(a.strip().lower() for a in value.split(",") if a.strip())
+        return value

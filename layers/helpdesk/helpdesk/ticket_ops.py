@@ -17,7 +17,7 @@ from helpdesk.aws.table import Update, Write, put
 from helpdesk.aws.ticket_store import META, ticket_pk
 from helpdesk.clock import iso, parse_iso
 from helpdesk.errors import ConflictError, HelpdeskError
-from helpdesk.obligations import business_elapsed, plan_items
+from helpdesk.obligations import business_elapsed, plan_items, reopen
 from helpdesk.observability import logger, metrics
 from helpdesk.performers import Work
 from helpdesk.policy.calendar import business_hours_for
@@ -157,13 +157,27 @@ class TicketOps:
 
         return change
 
+    def reopen_change(self, actor: str, reason: str) -> Builder:
+        """Reopen a resolved or closed ticket (a bad rating, a customer reply inside the window)."""
+        def change(ctx: TicketContext, now: datetime) -> Change:
+            if not ctx.closed:
+                return Change({}, {"kind": "reopen_skipped", "actor": actor, "reason": reason}, [])
+            sets, adds, writes = reopen(self.work.store, ctx.policy, ctx.ticket, now, actor, reason)
+            entry = next(w for w in writes if w.params["Item"]["SK"]["S"].startswith("ENTRY#"))
+            writes.remove(entry)
+            metrics.add_metric(name="TicketsReopened", unit="Count", value=1)
+            return Change(sets, {"kind": "reopened", "actor": actor, "reason": reason}, writes,
+                          f"Reopened: {reason}", adds=adds)
+
+        return change
+
     def public_reply_change(self, actor: str, entry: dict[str, Any], writes: list[Write]) -> Builder:
         """A staff answer relayed to the customer: stops the first-response clock, resets the cadence."""
         def change(ctx: TicketContext, now: datetime) -> Change:
             sets = self.first_response_fields(ctx, now, actor)
             if ctx.status in ("new", "acknowledged"):
                 sets["status"] = "investigating"
-            return Change(sets, entry, writes, f"Replied to the customer ({_who(actor)})")
+            return Change(sets, entry, writes, f"Replied to the customer ({_who(actor)})", adds={"public_replies": 1})
 
         return change
 
