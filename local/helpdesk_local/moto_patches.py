@@ -1,4 +1,4 @@
-"""Speed fixes for moto's in-memory DynamoDB, applied only in the local runtime.
+"""Speed and isolation fixes for moto's in-memory DynamoDB, applied only in the local runtime.
 
 moto backs up a whole table with `copy.deepcopy` for every item of every TransactWriteItems
 call, so each transaction costs O(table size x items) and a replay of a few hundred tickets
@@ -9,6 +9,8 @@ rollback, which keeps moto's semantics (all or nothing) at O(items) cost.
 from __future__ import annotations
 
 import copy
+import functools
+import threading
 import types
 from typing import Any
 
@@ -55,4 +57,20 @@ def apply() -> None:
             raise
 
     models.DynamoDBBackend.transact_write_items = transact_write_items
+    # moto's server handles requests on threads without locking: two conditional writes can both
+    # pass their checks. DynamoDB serialises them, so the emulation must too.
+    lock = threading.RLock()
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items", "get_item",
+                 "batch_write_item"):
+        method = getattr(models.DynamoDBBackend, name)
+        setattr(models.DynamoDBBackend, name, _serialised(method, lock))
     _applied = True
+
+
+def _serialised(method: Any, lock: Any) -> Any:
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return method(*args, **kwargs)
+
+    return call

@@ -39,7 +39,7 @@ class ScenarioError(ValueError):
 class Step(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    at: str | None = None
+    at: str | datetime | None = None
     email: dict[str, Any] | None = None
     eml: str | None = None
     staff_reply: dict[str, Any] | None = None
@@ -47,7 +47,7 @@ class Step(BaseModel):
     status: dict[str, Any] | None = None
     note: dict[str, Any] | None = None
     priority: dict[str, Any] | None = None
-    advance_to: str | None = None
+    advance_to: str | datetime | None = None
 
     @model_validator(mode="after")
     def _one_action(self) -> Step:
@@ -89,7 +89,11 @@ def load_scenario(path: Path) -> Scenario:
         raise ScenarioError(f"{path}: {exc}") from exc
 
 
-def instant(text: str, start: datetime) -> datetime:
+def instant(text: str | datetime, start: datetime) -> datetime:
+    if isinstance(text, datetime):  # YAML reads an unquoted ISO time as a timestamp
+        if text.tzinfo is None:
+            raise ScenarioError(f"{text.isoformat()}: absolute times need a timezone")
+        return text
     text = str(text).strip()
     if text.startswith("+"):
         return start + parse_duration(text[1:])

@@ -199,8 +199,10 @@ def test_acknowledging_stops_later_steps_of_the_chain(runtime):
     runtime.staff_reply(ticket, "#ack")
     runtime.run_until(runtime.now() + timedelta(hours=6))
     assert len(_published(runtime, ticket=str(ticket), kind="briefing", trigger="chain")) == first_wave
-    entries = [i for i in runtime.ticket_items(ticket) if i.get("kind") in ("escalation", "acknowledged")]
-    assert entries[-1]["kind"] == "acknowledged"
+    items = runtime.ticket_items(ticket)
+    acked_at = next(i["at"] for i in items if i.get("kind") == "acknowledged")
+    chain = [i for i in items if i.get("kind") == "escalation" and i.get("trigger") == "chain"]
+    assert chain and all(i["at"] < acked_at for i in chain)
 
 
 def test_escalation_messages_carry_filterable_attributes_and_executive_roles(runtime):
@@ -231,7 +233,8 @@ def test_sms_fits_one_gsm7_segment(runtime):
     from helpdesk.escalation import _GSM7
 
     _open(runtime, sender="ops@very-long-company-name-international-holdings.example",
-          subject="Ünïcödé outage — système en panne", body="Our platform is down 🔥 for everyone. Café closed.")
+          subject="Ünïcödé données perdues — système en panne",
+          body="Our platform is down 🔥 and we lost data: records were deleted. Café closed.")
     texts = [n["bodies"]["sms"] for n in _published(runtime, kind="sms")]
     assert texts
     for text in texts:
@@ -240,8 +243,9 @@ def test_sms_fits_one_gsm7_segment(runtime):
 
 
 def test_sms_per_recipient_is_limited_to_five_per_fifteen_minutes_with_a_digest(runtime):
-    for i in range(7):
-        _open(runtime, sender=f"ops{i}@burst{i}.example")  # each P0 outage pages the on-call phone
+    for i in range(7):  # each P0 with lost data escalates to L2 at once, which pages the on-call phone
+        _open(runtime, sender=f"ops{i}@burst{i}.example", subject="Data loss",
+              body="We lost data: records were deleted from production.")
     on_call = "+14155550100"
     sms = [n for n in _published(runtime, kind="sms") if n["attributes"]["sms_to"] == on_call]
     assert len(sms) == 5

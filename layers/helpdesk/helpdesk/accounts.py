@@ -25,6 +25,8 @@ class Account:
     csm_email: str = ""
     csm_phone: str = ""
     executive_sponsor: str = ""
+    health_until: str = ""  # end of the monitoring window after a serious incident (set on resolution)
+    health_ticket: int | None = None
 
     @property
     def is_default(self) -> bool:
@@ -41,6 +43,8 @@ class Account:
 
     def to_item(self) -> dict[str, Any]:
         data = asdict(self)
+        data.pop("health_until")
+        data.pop("health_ticket")
         data["flags"] = sorted(self.flags)
         for name in ("customer_since", "renewal_date"):
             data[name] = data[name].isoformat() if data[name] else None
@@ -57,6 +61,7 @@ class Account:
             customer_since=day(item.get("customer_since")), renewal_date=day(item.get("renewal_date")),
             csm_name=item.get("csm_name") or "", csm_email=item.get("csm_email") or "",
             csm_phone=item.get("csm_phone") or "", executive_sponsor=item.get("executive_sponsor") or "",
+            health_until=item.get("health_until") or "", health_ticket=item.get("health_ticket"),
         )
 
 

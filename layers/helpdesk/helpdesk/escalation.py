@@ -109,13 +109,14 @@ class Escalator:
                 work.finish(item, owner, [], outcome="condition_met")
                 return Performed("escalation", number, "skipped")
             level, trigger, reason = payload["level"], "chain", WAITING_FOR.get(payload.get("unless"), "overdue")
-        elif payload.get("level"):  # a person escalated by hand
-            level, trigger, reason = payload["level"], "manual", f"{payload.get('reason')} ({payload.get('actor')})"
+        elif payload.get("level"):  # a set level: a person escalated by hand, or the account's health window
+            level, trigger = payload["level"], payload.get("trigger", "manual")
+            reason = f"{payload.get('reason')} ({payload['actor']})" if payload.get("actor") else str(payload.get("reason"))
         else:
             trigger = payload["trigger"]
             action = ctx.policy.triggers.get(trigger)
-            if action is None or not action.escalate_to:
-                work.finish(item, owner, [], outcome="no_action")
+            if action is None or not action.escalate_to or (action.after and ctx.closed):
+                work.finish(item, owner, [], outcome="no_action" if not ctx.closed else "resolved_in_time")
                 return Performed("trigger", number, "skipped")
             level, reason = action.escalate_to, action.description or trigger.replace("_", " ")
         wait = quiet_until(ctx.policy, ctx.ticket["severity"], now)
@@ -133,11 +134,16 @@ class Escalator:
         """Record a trigger as due work and perform it now (the sweeper retries if this fails)."""
         now = self.work.clock.now()
         sk = f"DUE#trigger#{trigger}#{occurrence}"
-        item = self.work.store.due_item(number, sk, "trigger", iso(now), {"trigger": trigger, **extra})
+        action = self.work.snapshots.current.triggers.get(trigger)
+        delay = action.after if action and action.after and "level" not in extra else None
+        due = now + delay if delay else now
+        item = self.work.store.due_item(number, sk, "trigger", iso(due), {"trigger": trigger, **extra})
         try:
             self.work.store.put(item, only_if_new=True)
         except ConflictError:
             return None  # this trigger already fired for this occurrence
+        if delay:
+            return None  # the sweeper escalates then, if the ticket is still open
         owner = new_lease_owner()
         claimed = claim(self.work.store, ticket_pk(number), sk, owner, now)
         return self(claimed, owner) if claimed else None

@@ -40,6 +40,7 @@ from helpdesk.mail.parsing import InboundMail, clean_header_text, parse_mail
 from helpdesk.observability import logger, metrics
 from helpdesk.policy.loader import policy_digest, policy_document
 from helpdesk.obligations import plan_items, reopen
+from helpdesk.resolution import health_watch
 from helpdesk.ticket_state import CLOSED, OPEN_STATE
 from helpdesk.settings import InboundSettings
 from helpdesk.sla import plan
@@ -422,6 +423,11 @@ class InboundProcessor:
         sent = deliver(self.store, self.services.work.outbox, jobs, self.clock.now(), self.services.work.job_failed)
         self._raise_triggers(number, ticket, classification.triggers, sender_item, now, account,
                              classification.emotion)
+        if ticket.get("health_watch"):
+            level = level_above_first_step(self.policy, classification.severity)
+            self.escalator.raise_trigger(number, "health_window", "1", level=level,
+                                         reason=f"account in its health window after ticket "
+                                                f"#{ticket['health_watch']['source_ticket']}")
         return Outcome(ctx.record.message_id, "created", ticket=number, severity=classification.severity,
                        reason=suppressed, emails_sent=len(sent))
 
@@ -448,6 +454,7 @@ class InboundProcessor:
             "recent": [recent_line(now, ctx.mail.from_name or ctx.sender, "wrote", ctx.mail.new_text)],
             "root_message_id": ctx.mail.message_id, "thread_references": _references(ctx.mail),
             "last_customer_message_id": ctx.mail.message_id, "related_ticket": ctx.related_ticket,
+            "health_watch": health_watch(account, self.policy, now),
         }
 
     def _creation_writes(self, ctx: _Context, ticket: dict[str, Any], entry: dict[str, Any], targets: Any,
@@ -486,6 +493,14 @@ class InboundProcessor:
     def _message_id_item(message_id: str, number: int) -> dict[str, Any]:
         pk, sk = message_id_key(message_id)
         return {"PK": pk, "SK": sk, "type": "message_id", "ticket": number}
+
+
+def level_above_first_step(policy: Any, severity: str) -> str:
+    """One level above where this severity's chain would start (health-window tickets skip a rung)."""
+    levels = list(policy.levels)
+    chain = policy.escalation.get(severity) or []
+    first = chain[0].level if chain else levels[0]
+    return levels[min(levels.index(first) + 1, len(levels) - 1)]
 
 
 def recent_line(at: datetime, who: str, verb: str, text: str) -> str:

@@ -96,6 +96,7 @@ class StaffNotifier:
                 ("First response", "first_response_due"), ("Workaround", "workaround_due"),
                 ("Resolution", "resolution_due")) if ticket.get(key)],
             "recent": list(ticket.get("recent") or [])[-6:],
+            "health_watch": ticket.get("health_watch"),
             "commands": COMMANDS,
             "team_name": settings.team_name,
         }

@@ -13,7 +13,7 @@ from typing import Any
 
 from helpdesk.aws.ticket_store import TicketStore
 from helpdesk.clock import Clock, iso, parse_iso
-from helpdesk.due_work import claim, new_lease_owner
+from helpdesk.due_work import claim, fail_write, new_lease_owner
 from helpdesk.errors import TransientAwsError
 from helpdesk.observability import logger, metrics
 from helpdesk.performers import Performed
@@ -81,7 +81,13 @@ class Sweeper:
     def _one(self, item: dict[str, Any], owner: str, report: SweepReport) -> None:
         performer = self.performers.get(item.get("kind", ""))
         if performer is None:
+            # Nothing here knows how to do it (a newer version wrote it?): park it out of the index,
+            # recorded as failed, rather than retrying every minute forever.
             logger.error("unknown_due_kind", extra={"kind": item.get("kind"), "sk": item.get("SK")})
+            claimed = claim(self.store, item["PK"], item["SK"], owner, self.clock.now())
+            if claimed is not None:
+                self.store.transact([fail_write(item["PK"], item["SK"], owner, self.clock.now(),
+                                                f"no performer for kind {item.get('kind')!r}")])
             return
         claimed = claim(self.store, item["PK"], item["SK"], owner, self.clock.now())
         if claimed is None:

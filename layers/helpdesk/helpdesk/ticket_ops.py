@@ -20,6 +20,7 @@ from helpdesk.errors import ConflictError, HelpdeskError
 from helpdesk.obligations import business_elapsed, plan_items, reopen
 from helpdesk.observability import logger, metrics
 from helpdesk.performers import Work
+from helpdesk.resolution import resolution_writes
 from helpdesk.policy.calendar import business_hours_for
 from helpdesk.ticket_state import CLOSED, STATUSES, TicketContext, resolved_state
 
@@ -86,6 +87,7 @@ class TicketOps:
             previous = ctx.status
             sets: dict[str, Any] = {"status": status}
             writes: list[Write] = []
+            adds: dict[str, Any] = {}
             if status != "pending" and not ctx.ticket.get("acknowledged_at"):
                 sets.update(acknowledged_at=iso(now), acknowledged_by=actor)
             if status == "pending" and previous != "pending":
@@ -98,6 +100,8 @@ class TicketOps:
                 resolved_at = ctx.ticket.get("resolved_at") or iso(now)
                 sets.update(resolved_at=resolved_at, state_key=resolved_state(resolved_at), state_at=resolved_at,
                             **self._outcome(ctx, "resolution", now))
+                resolution, adds = resolution_writes(self.work, ctx, now)
+                writes += resolution
                 if status == "resolved":
                     close_at = now + ctx.policy.lifecycle.auto_close_after
                     writes.append(put(self.work.store.due_item(
@@ -105,7 +109,7 @@ class TicketOps:
             if status == "closed" and previous != "closed":
                 sets["closed_at"] = iso(now)
             entry = {"kind": "status_changed", "actor": actor, "from": previous, "to": status}
-            return Change(sets, entry, writes, f"Status changed from {previous} to {status}")
+            return Change(sets, entry, writes, f"Status changed from {previous} to {status}", adds=adds)
 
         return change
 

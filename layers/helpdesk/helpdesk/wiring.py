@@ -22,6 +22,7 @@ from helpdesk.performers import BreachChecker, UpdateSender, WarningSender, Work
 from helpdesk.policy.loader import load_policy
 from helpdesk.settings import CommonSettings, InboundSettings, SweeperSettings
 from helpdesk.staff_notify import StaffNotifier
+from helpdesk.resolution import AfterResolution
 from helpdesk.staff_reply import StaffReplies
 from helpdesk.sweeper import Sweeper
 from helpdesk.ticket_ops import AutoCloser, TicketOps
@@ -64,6 +65,7 @@ def build_services(settings: CommonSettings, blobs: BlobStore | None = None) -> 
         "relay": staff_replies.perform,
         "staff_confirm": staff_replies.perform,
         "autoclose": AutoCloser(ops),
+        **dict.fromkeys(("resolution_summary", "sponsor_note", "followup", "review"), AfterResolution(work)),
     }
     return Services(work, ack, staff, staff_replies, ops, escalator, Sweeper(store, performers, clock))
 

@@ -118,9 +118,12 @@ class TicketStore:
         return self.table.update(update, return_new=return_new)
 
     def replace_accounts(self, items: list[dict[str, Any]]) -> None:
-        """Write accounts in transactions of up to 100, so one bad write cannot leave a batch half-done."""
+        """Write accounts in transactions of up to 100. Fields set by the system (the health window)
+        survive a re-import, because rows update the item rather than replace it."""
         for start in range(0, len(items), 100):
-            self.table.transact([put(item) for item in items[start : start + 100]])
+            writes = [Update(item["PK"], item["SK"], sets={k: v for k, v in item.items() if k not in ("PK", "SK")})
+                      .write() for item in items[start : start + 100]]
+            self.table.transact(writes)
 
     # -- item builders used inside transactions ----------------------------------------
 

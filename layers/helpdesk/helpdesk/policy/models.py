@@ -173,6 +173,7 @@ class EscalationStep(Strict):
 class TriggerAction(Strict):
     description: str = ""
     escalate_to: str | None = None
+    after: Duration | None = None  # escalate only if the ticket is still unresolved this long after the trigger
     raise_severity_to: str | None = None
     notify: list[str] = Field(default_factory=list)
 
@@ -299,6 +300,18 @@ class Lifecycle(Strict):
     auto_close_after: Duration = timedelta(days=3)  # resolved tickets close on their own after this
 
 
+class Resolution(Strict):
+    """What follows a resolution: summary, survey, review and the executive sponsor's note."""
+
+    survey_after: Duration = timedelta(hours=24)
+    survey_expires_after: Duration = timedelta(days=30)
+    verification: list[str] = Field(default_factory=lambda: [
+        "the reported problem no longer occurs", "affected functionality works normally",
+        "performance is back within normal range"])
+    sponsor_note_for: list[str] = Field(default_factory=list)  # severity ids; strategic accounts only
+    formal_review_after: Duration = timedelta(days=7)
+
+
 class StaffRelay(Strict):
     show_address: bool = False  # relayed replies name the staff member; their address stays private
 
@@ -328,6 +341,7 @@ class Policy(Strict):
     notifications: Notifications = Notifications()
     lifecycle: Lifecycle = Lifecycle()
     staff_relay: StaffRelay = StaffRelay()
+    resolution: Resolution = Resolution()
 
     @model_validator(mode="after")
     def _references_exist(self) -> Policy:
@@ -367,6 +381,9 @@ class Policy(Strict):
         for sev in [t.severity for t in thresholds] + floors + [self.classifier.default_severity]:
             if sev not in known_names:
                 yield f"classifier: unknown severity {sev!r}"
+        for s in self.resolution.sponsor_note_for:
+            if s not in sev_ids:
+                yield f"resolution.sponsor_note_for: {s!r} is not a severity id ({', '.join(sev_ids)})"
         for s in self.notifications.never_deferred:
             if s not in sev_ids:
                 yield f"notifications.never_deferred: {s!r} is not a severity id ({', '.join(sev_ids)})"

@@ -1,0 +1,18 @@
+"""EventBridge Scheduler ({"period": "week"|"month"}) or on demand ({"from": ..., "to": ...}) -> report."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from helpdesk.observability import logger, metrics, tracer
+from helpdesk.reports.service import ReportRequest, report_service
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = parse(event=event, model=ReportRequest)
+    logger.append_keys(report_period=request.period or "range")
+    return report_service().handle(request)

@@ -1,0 +1,1 @@
+"""Compliance reports: figures (compute), documents (render), and the scheduled run (service)."""

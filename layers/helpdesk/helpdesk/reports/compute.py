@@ -1,0 +1,600 @@
+"""Compliance report figures: ticket items, escalation entries, policy and period in, a Report out.
+
+Pure functions, no I/O: the service loads the items, this module only counts. Every figure the
+report prints is defined here, once.
+
+Populations
+- *Opened*: tickets whose `created_at` falls in the period. Ticket volume, escalation rate and
+  recurrence rate are shares of these.
+- *Resolved*: tickets whose latest resolution (`sla_resolution.at`, else `resolved_at`) falls in
+  the period, including ones reopened since. Reopen rate, first-contact resolution, CSAT, NPS and
+  follow-up completion are measured on these: a rating or a follow-up belongs to a resolution.
+- *Clocks* (first response, workaround, resolution) count in the period in which they stopped.
+  Severity is the ticket's severity now (a re-prioritised ticket counts under its last severity).
+
+Definitions
+- Compliance = met / (met + breached) over the clocks of one kind that closed in the period, with
+  the outcome recorded when the clock stopped (`sla_<clock>.outcome`). A clock still running at
+  report time (`as_of`) whose due time has passed is breached; it counts in the period its due
+  time falls in, so a ticket left open for weeks is one breach in one report, not one per report.
+  A clock that stopped without an outcome (resolved with no public reply, or without a
+  workaround) counts only if the breach check had already fired (`breached_<clock>_at`), in the
+  period of that breach. A reopened ticket runs a fresh resolution clock: its earlier recorded
+  outcome still counts where it stopped, and the new clock counts once it stops or falls due.
+- Times (median and 90th percentile) use clocks that stopped in the period: `minutes` is clock
+  time (business time where the severity's clock says so, pauses excluded), `wall_minutes` is
+  elapsed time. The median of an even count is the mean of the middle two; the 90th percentile
+  is the nearest-rank value (the ceil(0.9 n)-th smallest), so it is always an observed time.
+- Escalation rate = opened tickets escalated at least once (`escalations` > 0) / opened. By level
+  and by trigger: opened tickets with an escalation entry at that level or for that trigger.
+- Recurrence rate = opened tickets with `related_ticket` set / opened. We use the link the system
+  makes when a customer writes about an older ticket after its reopen window: it is a recorded
+  fact about this problem coming back. The alternative (same account and issue type within 30
+  days of a resolution) would read 30 more days of resolved tickets for every report and count
+  unrelated questions that share a coarse issue type (such as "training_or_question").
+- Reopen rate = resolved tickets reopened at least once (`reopens` > 0) / resolved.
+- First-contact resolution = resolved tickets that are resolved or closed now, had at most one
+  public staff reply (`public_replies` <= 1), no customer reply after the first message
+  (`customer_replies` == 0) and were never reopened (`reopens` == 0) / resolved.
+- CSAT (1-5): ratings of resolved tickets; average, distribution and satisfied share (4 and 5).
+  The seed's 9.0 of 10 is 4.5 of 5 (the 10-point figure is the 5-point average times two).
+- NPS (0-10): promoters 9-10, passives 7-8, detractors 0-6; NPS = % promoters - % detractors.
+- Follow-up completion = follow-ups sent / follow-ups owed by report time, for the standing
+  resolution of resolved tickets that are still resolved or closed: a follow-up is owed once
+  `resolved_at` + its delay (the severity's `follow_ups`) has passed. Follow-ups of earlier
+  resolutions (sent, or skipped on reopening) are taken out of the ticket's running counters.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from helpdesk.clock import iso, parse_iso
+from helpdesk.policy.models import Policy
+from helpdesk.ticket_state import CLOSED
+
+CLOCKS = ("first_response", "workaround", "resolution")
+CLOCK_NAMES = {"first_response": "first response", "workaround": "workaround", "resolution": "resolution"}
+TOP_ACCOUNTS = 5
+ALL = "all"
+
+# The seeds' service goals (resolution framework). They are not per-severity policy targets, so
+# they live here rather than in the policy file.
+FCR_GOAL = 85.0  # % of resolved tickets, at least
+CSAT_GOAL = 4.5  # average of 5, at least (9.0 of 10)
+RECURRENCE_GOAL = 5.0  # % of opened tickets, below
+ESCALATION_GOAL = 10.0  # % of opened tickets, below
+FOLLOWUP_GOAL = 100.0  # % of owed follow-ups sent, at least
+
+
+# -- the period ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime  # inclusive, aware UTC
+    end: datetime  # exclusive, aware UTC
+    timezone: str
+    label: str  # 2026-11, 2026-W47, 2026-11-02_2026-11-05: safe in an S3 key
+    kind: str  # month | week | range
+    title: str
+
+    def contains(self, when: datetime | None) -> bool:
+        return when is not None and self.start <= when < self.end
+
+
+def local_midnight(day: date, timezone: str) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+def previous_period(kind: str, now: datetime, timezone: str) -> Period:
+    """The last full week (Monday to Monday) or calendar month before `now`, in `timezone`."""
+    today = now.astimezone(ZoneInfo(timezone)).date()
+    if kind == "week":
+        end = today - timedelta(days=today.weekday())
+        start = end - timedelta(days=7)
+    elif kind == "month":
+        end = today.replace(day=1)
+        start = (end - timedelta(days=1)).replace(day=1)
+    else:
+        raise ValueError(f"unknown report period {kind!r}; use week or month")
+    return make_period(local_midnight(start, timezone), local_midnight(end, timezone), timezone)
+
+
+def make_period(start: datetime, end: datetime, timezone: str) -> Period:
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("report bounds need a timezone")
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    if end <= start:
+        raise ValueError("a report period must end after it starts")
+    zone = ZoneInfo(timezone)
+    s, e = start.astimezone(zone), end.astimezone(zone)
+    if s.time() != time(0) or e.time() != time(0):
+        label = f"{s:%Y-%m-%dT%H%M}_{e:%Y-%m-%dT%H%M}"
+        return Period(start, end, timezone, label, "range", f"{s:%d %b %Y %H:%M} to {e:%d %b %Y %H:%M %Z}")
+    last_day = e.date() - timedelta(days=1)
+    if s.day == 1 and e.date() == _next_month(s.date()):
+        return Period(start, end, timezone, f"{s:%Y-%m}", "month", f"{s:%B %Y}")
+    if s.weekday() == 0 and (e.date() - s.date()).days == 7:
+        year, week, _ = s.date().isocalendar()
+        return Period(start, end, timezone, f"{year}-W{week:02d}", "week",
+                      f"Week {week}: {s:%a %d %b} to {last_day:%a %d %b %Y}")
+    return Period(start, end, timezone, f"{s:%Y-%m-%d}_{e:%Y-%m-%d}", "range",
+                  f"{s:%d %b %Y} to {last_day:%d %b %Y}")
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
+
+
+def resolved_months(start: datetime, end: datetime) -> list[str]:
+    """The `resolved#YYYY-MM` partitions (UTC months of `resolved_at`) overlapping [start, end)."""
+    first = start.astimezone(UTC).date().replace(day=1)
+    last = (end.astimezone(UTC) - timedelta(microseconds=1)).date()
+    months = []
+    while first <= last:
+        months.append(f"{first:%Y-%m}")
+        first = _next_month(first)
+    return months
+
+
+# -- the figures -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Ratio:
+    part: int
+    whole: int
+    percent: float | None  # one decimal; None when there is nothing to measure
+
+
+@dataclass(frozen=True)
+class Compliance:
+    met: int
+    breached: int
+    target: float | None
+    percent: float | None
+    status: str  # met | missed | no target | n/a
+
+
+@dataclass(frozen=True)
+class Dist:
+    count: int
+    median: float | None
+    p90: float | None
+
+
+@dataclass(frozen=True)
+class Times:
+    clock: Dist  # business (clock) minutes, pauses excluded
+    wall: Dist  # wall minutes
+
+
+@dataclass(frozen=True)
+class Csat:
+    count: int
+    average: float | None  # of 5, two decimals
+    average_of_10: float | None  # the same on the 10-point scale, one decimal
+    satisfied: Ratio  # ratings of 4 or 5
+    distribution: dict[str, int]  # "1".."5"
+
+
+@dataclass(frozen=True)
+class Nps:
+    count: int
+    score: float | None  # -100..100, one decimal
+    promoters: int
+    passives: int
+    detractors: int
+    distribution: dict[str, int]  # "0".."10"
+
+
+@dataclass(frozen=True)
+class Figures:
+    key: str  # severity id, or "all"
+    name: str
+    opened: int
+    resolved: int
+    response: Compliance
+    workaround: Compliance
+    resolution: Compliance
+    first_response_minutes: Times
+    workaround_minutes: Times
+    resolution_minutes: Times
+    escalation: Ratio
+    reopen: Ratio
+    recurrence: Ratio
+    first_contact: Ratio
+    followups: Ratio
+    csat: Csat
+    nps: Nps
+
+
+@dataclass(frozen=True)
+class Goal:
+    key: str
+    name: str
+    actual: float | None
+    target: float
+    comparison: str  # ">=" or "<"
+    unit: str  # "%" or "/5"
+    sample: int  # tickets or ratings the actual rests on
+    status: str  # met | missed | n/a
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    key: str
+    name: str
+    tickets: int  # opened tickets with at least one such escalation
+    events: int  # escalations of opened tickets
+    percent: float | None  # tickets / opened
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    domain: str
+    name: str
+    tickets: int  # opened in the period
+    breaches: int  # breached clocks counted in the period
+
+
+@dataclass(frozen=True)
+class BreachedClock:
+    clock: str
+    due: str
+    at: str | None  # when it stopped; None while still running
+    running: bool
+    late_minutes: float  # wall minutes past due (to `as_of` while running)
+
+
+@dataclass(frozen=True)
+class BreachedTicket:
+    number: int
+    severity: str
+    severity_name: str
+    account: str
+    subject: str
+    status: str
+    clocks: list[BreachedClock]
+    hint: str  # the command that shows the whole ticket
+
+
+@dataclass(frozen=True)
+class Report:
+    period: Period
+    as_of: str
+    policy: str
+    severities: list[Figures]
+    overall: Figures
+    goals: list[Goal]
+    escalation_levels: list[Breakdown]
+    escalation_triggers: list[Breakdown]
+    top_accounts_by_tickets: list[AccountRow]
+    top_accounts_by_breaches: list[AccountRow]
+    breaches: list[BreachedTicket]
+    source: dict[str, Any] = field(default_factory=dict)  # what the service read to build it
+
+
+# -- per-ticket facts ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Outcome:
+    clock: str
+    met: bool
+    due: str
+    at: str | None
+    running: bool
+    minutes: float | None
+    wall_minutes: float | None
+    late_minutes: float
+
+
+@dataclass
+class _Ticket:
+    item: dict[str, Any]
+    severity: str
+    opened: bool  # created in the period
+    resolved: bool  # latest resolution in the period
+    outcomes: list[_Outcome]
+    levels: Counter[str]  # escalation entries by level
+    triggers: Counter[str]  # escalation entries by trigger
+
+    def num(self, name: str) -> int:
+        value = self.item.get(name)
+        return int(value) if isinstance(value, int | float) else 0
+
+    @property
+    def number(self) -> int:
+        return int(self.item["number"])
+
+    @property
+    def closed(self) -> bool:
+        return self.item.get("status") in CLOSED
+
+
+def _time(value: Any) -> datetime | None:
+    try:
+        return parse_iso(value) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
+
+
+def _minutes(seconds: float) -> float:
+    return round(seconds / 60, 1)
+
+
+def clock_outcomes(ticket: dict[str, Any], clock: str, period: Period, as_of: datetime) -> list[_Outcome]:
+    """The outcomes of one clock of one ticket that count in `period` (see the module docstring)."""
+    out = []
+    record = ticket.get(f"sla_{clock}") if isinstance(ticket.get(f"sla_{clock}"), dict) else None
+    stopped = _time(record.get("at")) if record else None
+    due_text = ticket.get(f"{clock}_due")
+    due = _time(due_text)
+    if record and stopped is not None and period.contains(stopped):
+        recorded_due = _time(record.get("due")) or due
+        late = (stopped - recorded_due).total_seconds() if recorded_due else 0.0
+        out.append(_Outcome(clock, record.get("outcome") == "met", str(record.get("due") or due_text or ""),
+                            iso(stopped), False, _number(record.get("minutes")),
+                            _number(record.get("wall_minutes")), _minutes(max(0.0, late))))
+    is_open = ticket.get("status") not in CLOSED
+    reopened = _time(ticket.get("reopened_at"))
+    breached_at = _time(ticket.get(f"breached_{clock}_at"))
+    # A pending ticket's clock is paused (its due moves on when it resumes) unless it had already run out.
+    paused = ticket.get("status") == "pending" and breached_at is None
+    running = is_open and not paused and due is not None and (
+        stopped is None or (clock == "resolution" and reopened is not None and reopened > stopped))
+    if running and due is not None and due < as_of and period.contains(due):
+        out.append(_Outcome(clock, False, iso(due), None, True, None, None,
+                            _minutes((as_of - due).total_seconds())))
+    if record is None and not is_open and breached_at is not None and period.contains(breached_at):
+        out.append(_Outcome(clock, False, str(due_text or iso(breached_at)), None, False, None, None,
+                            _minutes(max(0.0, (breached_at - due).total_seconds()) if due else 0.0)))
+    return out
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _resolution_time(ticket: dict[str, Any]) -> datetime | None:
+    record = ticket.get("sla_resolution")
+    stopped = _time(record.get("at")) if isinstance(record, dict) else None
+    return stopped or _time(ticket.get("resolved_at"))
+
+
+def _facts(ticket: dict[str, Any], entries: Sequence[dict[str, Any]], period: Period,
+           as_of: datetime) -> _Ticket:
+    escalations = [e for e in entries if e.get("kind") == "escalation"]
+    outcomes = [o for clock in CLOCKS for o in clock_outcomes(ticket, clock, period, as_of)]
+    return _Ticket(item=ticket, severity=str(ticket.get("severity") or "unknown"),
+                   opened=period.contains(_time(ticket.get("created_at"))),
+                   resolved=period.contains(_resolution_time(ticket)), outcomes=outcomes,
+                   levels=Counter(str(e["level"]) for e in escalations if e.get("level")),
+                   triggers=Counter(str(e["trigger"]) for e in escalations if e.get("trigger")))
+
+
+# -- aggregation -----------------------------------------------------------------------------
+
+def ratio(part: int, whole: int) -> Ratio:
+    return Ratio(part, whole, round(100 * part / whole, 1) if whole else None)
+
+
+def compliance(met: int, breached: int, target: float | None) -> Compliance:
+    total = met + breached
+    percent = round(100 * met / total, 1) if total else None
+    if target is None:
+        status = "no target"
+    elif not total:
+        status = "n/a"
+    else:
+        status = "met" if 100 * met >= target * total else "missed"
+    return Compliance(met, breached, target, percent, status)
+
+
+def dist(values: Iterable[float | None]) -> Dist:
+    ordered = sorted(v for v in values if v is not None)
+    if not ordered:
+        return Dist(0, None, None)
+    rank = math.ceil(0.9 * len(ordered))
+    return Dist(len(ordered), round(float(statistics.median(ordered)), 1), round(ordered[rank - 1], 1))
+
+
+def _times(outcomes: list[_Outcome]) -> Times:
+    stopped = [o for o in outcomes if not o.running and o.minutes is not None]
+    return Times(dist(o.minutes for o in stopped), dist(o.wall_minutes for o in stopped))
+
+
+def _rating(value: Any, low: int, high: int) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        return None
+    return int(value) if low <= value <= high else None
+
+
+def csat(values: list[int]) -> Csat:
+    counts = Counter(values)
+    average = round(sum(values) / len(values), 2) if values else None
+    return Csat(len(values), average, round(sum(values) / len(values) * 2, 1) if values else None,
+                ratio(counts[4] + counts[5], len(values)), {str(k): counts[k] for k in range(1, 6)})
+
+
+def nps(values: list[int]) -> Nps:
+    counts = Counter(values)
+    promoters = counts[9] + counts[10]
+    detractors = sum(counts[k] for k in range(0, 7))
+    score = round(100 * (promoters - detractors) / len(values), 1) if values else None
+    return Nps(len(values), score, promoters, len(values) - promoters - detractors, detractors,
+               {str(k): counts[k] for k in range(0, 11)})
+
+
+def followups_owed(t: _Ticket, policy: Policy, as_of: datetime) -> tuple[int, int]:
+    """(owed, sent) for the follow-ups of the ticket's standing resolution (see the docstring)."""
+    resolved = _time(t.item.get("resolved_at"))
+    severity = policy.severities.get(t.severity)
+    scheduled = t.num("followups_scheduled")
+    if not t.closed or resolved is None or severity is None or not scheduled:
+        return 0, 0
+    current = min(len(severity.follow_ups), scheduled)
+    earlier = max(0, scheduled - t.num("followups_skipped") - current)
+    owed = sum(1 for after in severity.follow_ups[:current] if resolved + after <= as_of)
+    return owed, min(owed, max(0, t.num("followups_done") - earlier))
+
+
+def _first_contact(t: _Ticket) -> bool:
+    return (t.closed and t.num("public_replies") <= 1 and t.num("customer_replies") == 0
+            and t.num("reopens") == 0)
+
+
+def figures(key: str, name: str, tickets: list[_Ticket], target_response: float | None,
+            target_resolution: float | None, policy: Policy, as_of: datetime) -> Figures:
+    opened = [t for t in tickets if t.opened]
+    resolved = [t for t in tickets if t.resolved]
+    by_clock: dict[str, list[_Outcome]] = defaultdict(list)
+    for t in tickets:
+        for outcome in t.outcomes:
+            by_clock[outcome.clock].append(outcome)
+
+    def comp(clock: str, target: float | None) -> Compliance:
+        outcomes = by_clock[clock]
+        met = sum(o.met for o in outcomes)
+        return compliance(met, len(outcomes) - met, target)
+
+    owed = [followups_owed(t, policy, as_of) for t in resolved]
+    csats = [r for r in (_rating(t.item.get("csat"), 1, 5) for t in resolved) if r is not None]
+    npss = [r for r in (_rating(t.item.get("nps"), 0, 10) for t in resolved) if r is not None]
+    return Figures(
+        key=key, name=name, opened=len(opened), resolved=len(resolved),
+        response=comp("first_response", target_response), workaround=comp("workaround", None),
+        resolution=comp("resolution", target_resolution),
+        first_response_minutes=_times(by_clock["first_response"]),
+        workaround_minutes=_times(by_clock["workaround"]), resolution_minutes=_times(by_clock["resolution"]),
+        escalation=ratio(sum(t.num("escalations") > 0 for t in opened), len(opened)),
+        reopen=ratio(sum(t.num("reopens") > 0 for t in resolved), len(resolved)),
+        recurrence=ratio(sum(bool(t.item.get("related_ticket")) for t in opened), len(opened)),
+        first_contact=ratio(sum(_first_contact(t) for t in resolved), len(resolved)),
+        followups=ratio(sum(s for _, s in owed), sum(o for o, _ in owed)),
+        csat=csat(csats), nps=nps(npss),
+    )
+
+
+def goal(key: str, name: str, actual: float | None, comparison: str, target: float, unit: str,
+         sample: int) -> Goal:
+    if actual is None:
+        status = "n/a"
+    else:
+        status = "met" if (actual >= target if comparison == ">=" else actual < target) else "missed"
+    return Goal(key, name, actual, target, comparison, unit, sample, status)
+
+
+def goals(overall: Figures) -> list[Goal]:
+    return [
+        goal("first_contact", "First-contact resolution", overall.first_contact.percent, ">=", FCR_GOAL, "%",
+             overall.first_contact.whole),
+        goal("csat", "Customer satisfaction (CSAT)", overall.csat.average, ">=", CSAT_GOAL, "/5",
+             overall.csat.count),
+        goal("recurrence", "Recurrence rate", overall.recurrence.percent, "<", RECURRENCE_GOAL, "%",
+             overall.recurrence.whole),
+        goal("escalation", "Escalation rate", overall.escalation.percent, "<", ESCALATION_GOAL, "%",
+             overall.escalation.whole),
+        goal("followups", "Follow-up completion", overall.followups.percent, ">=", FOLLOWUP_GOAL, "%",
+             overall.followups.whole),
+    ]
+
+
+def _breakdowns(opened: list[_Ticket], attribute: str, names: Mapping[str, str],
+                order: Sequence[str]) -> list[Breakdown]:
+    tickets: Counter[str] = Counter()
+    events: Counter[str] = Counter()
+    for t in opened:
+        for key, count in getattr(t, attribute).items():
+            tickets[key] += 1
+            events[key] += count
+    known = [k for k in order if k in tickets]
+    rest = sorted((k for k in tickets if k not in order), key=lambda k: (-tickets[k], k))
+    return [Breakdown(k, names.get(k, k.replace("_", " ")), tickets[k], events[k],
+                      ratio(tickets[k], len(opened)).percent) for k in known + rest]
+
+
+def _accounts(tickets: list[_Ticket]) -> tuple[list[AccountRow], list[AccountRow]]:
+    names: dict[str, str] = {}
+    opened: Counter[str] = Counter()
+    breaches: Counter[str] = Counter()
+    for t in tickets:
+        domain = str(t.item.get("account_domain") or "unknown")
+        names.setdefault(domain, str(t.item.get("account_name") or domain))
+        opened[domain] += t.opened
+        breaches[domain] += sum(not o.met for o in t.outcomes)
+    rows = [AccountRow(d, names[d], opened[d], breaches[d]) for d in names]
+    by_tickets = sorted((r for r in rows if r.tickets), key=lambda r: (-r.tickets, r.name.lower(), r.domain))
+    by_breaches = sorted((r for r in rows if r.breaches),
+                         key=lambda r: (-r.breaches, r.name.lower(), r.domain))
+    return by_tickets[:TOP_ACCOUNTS], by_breaches[:TOP_ACCOUNTS]
+
+
+def _breached(tickets: list[_Ticket], policy: Policy, rank: Mapping[str, int]) -> list[BreachedTicket]:
+    out = []
+    for t in sorted(tickets, key=lambda t: (rank.get(t.severity, len(rank)), t.number)):
+        clocks = [BreachedClock(CLOCK_NAMES[o.clock], o.due, o.at, o.running, o.late_minutes)
+                  for o in t.outcomes if not o.met]
+        if clocks:
+            out.append(BreachedTicket(
+                t.number, t.severity, _severity_name(policy, t.severity),
+                str(t.item.get("account_name") or t.item.get("account_domain") or ""),
+                str(t.item.get("subject") or "")[:120], str(t.item.get("status") or ""), clocks,
+                f"helpdesk show {t.number}"))
+    return out
+
+
+def _severity_name(policy: Policy, severity: str) -> str:
+    found = policy.severities.get(severity)
+    return found.name if found else severity
+
+
+def _latest(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One item per ticket; the index may briefly hold a ticket twice while it changes state."""
+    found: dict[int, dict[str, Any]] = {}
+    for item in items:
+        if item.get("number") is None:
+            continue
+        number = int(item["number"])
+        if number not in found or int(item.get("version") or 0) > int(found[number].get("version") or 0):
+            found[number] = item
+    return list(found.values())
+
+
+def compute(tickets: Iterable[dict[str, Any]], entries: Mapping[int, Sequence[dict[str, Any]]],
+            policy: Policy, period: Period, as_of: datetime, source: dict[str, Any] | None = None) -> Report:
+    """The whole report. `entries` maps ticket numbers to their thread entries (escalations are
+    read from them); tickets outside the period are ignored, so callers may pass more."""
+    facts = [_facts(item, entries.get(int(item["number"]), ()), period, as_of) for item in _latest(tickets)]
+    facts = [t for t in facts if t.opened or t.resolved or t.outcomes]
+    order = list(policy.severities)
+    seen = order + sorted({t.severity for t in facts} - set(order))
+    rank = {sid: i for i, sid in enumerate(seen)}
+    rows = []
+    for sid in seen:
+        sev = policy.severities.get(sid)
+        subset = [t for t in facts if t.severity == sid]
+        if sev is None and not subset:
+            continue
+        rows.append(figures(sid, sev.name if sev else sid, subset,
+                            sev.response_compliance_target if sev else None,
+                            sev.resolution_compliance_target if sev else None, policy, as_of))
+    overall = figures(ALL, "All severities", facts, None, None, policy, as_of)
+    opened = [t for t in facts if t.opened]
+    level_names = {k: f"{k} ({v.name})" for k, v in policy.levels.items()}
+    trigger_names = {"chain": "escalation chain (time)", "manual": "escalated by hand"}
+    by_tickets, by_breaches = _accounts(facts)
+    return Report(
+        period=period, as_of=iso(as_of), policy=policy.name, severities=rows, overall=overall,
+        goals=goals(overall),
+        escalation_levels=_breakdowns(opened, "levels", level_names, list(policy.levels)),
+        escalation_triggers=_breakdowns(opened, "triggers", trigger_names, []),
+        top_accounts_by_tickets=by_tickets, top_accounts_by_breaches=by_breaches,
+        breaches=_breached(facts, policy, rank), source=dict(source or {}),
+    )

@@ -1,0 +1,225 @@
+"""Build a compliance report for a period, email it to the leaders and keep CSV and JSON copies.
+
+What a report reads (never a table scan):
+- one paged Query of the ByState index per `resolved#YYYY-MM` partition overlapping the period,
+  extended to the run time when the report runs soon after the period (at most
+  RESOLVED_LOOKAHEAD past its end), so tickets opened in the period and resolved just after it
+  still count in its volume;
+- one paged Query of the `open` partition (tickets opened before the period ends and not
+  resolved: running clocks, and reopened tickets whose earlier resolution fell in the period);
+- one Query of a ticket's own partition for each ticket opened in the period with
+  `escalations` > 0, for the level and trigger of each escalation.
+Cost grows as O(tickets resolved in the months touched + open tickets + escalated tickets opened
+in the period): a weekly report touches one or two months, a monthly one two or three. A ticket
+opened in the period and resolved more than RESOLVED_LOOKAHEAD after it is not seen by a report
+run later than that; re-running an old period can therefore undercount its volume.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from helpdesk.aws.blobs import BlobStore
+from helpdesk.aws.mailer import Mailer
+from helpdesk.aws.table import Table
+from helpdesk.aws.ticket_store import TicketStore
+from helpdesk.clock import Clock, current_clock, parse_iso
+from helpdesk.mail.compose import OutboundMail, compose
+from helpdesk.observability import logger, metrics
+from helpdesk.policy.loader import load_policy
+from helpdesk.policy.models import Policy
+from helpdesk.reports import render
+from helpdesk.reports.compute import (
+    Period,
+    Report,
+    compute,
+    local_midnight,
+    make_period,
+    previous_period,
+    resolved_months,
+)
+from helpdesk.settings import ReportSettings
+from helpdesk.sla import timezone_of
+from helpdesk.ticket_state import OPEN_STATE
+
+RESOLVED_LOOKAHEAD = timedelta(days=31)
+FORMATS = ("html", "csv", "json")
+CONTENT_TYPES = {"html": "text/html; charset=utf-8", "csv": "text/csv; charset=utf-8",
+                 "json": "application/json"}
+
+
+class ReportRequest(BaseModel):
+    """The event: `{"period": "week"|"month"}` from the schedule, or `{"from": ..., "to": ...}`."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+
+    period: Literal["week", "month"] | None = None
+    start: str | None = Field(default=None, alias="from")  # a date (midnight, policy's zone) or an instant
+    end: str | None = Field(default=None, alias="to")  # exclusive
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ReportRequest:
+        if self.period is None and not (self.start and self.end):
+            raise ValueError('give "period" (week or month), or both "from" and "to"')
+        if self.period is not None and (self.start or self.end):
+            raise ValueError('give either "period" or "from" and "to", not both')
+        return self
+
+
+def parse_bound(text: str, timezone: str) -> datetime:
+    """`2026-11-01` is midnight in `timezone`; a full ISO instant without an offset is local too."""
+    text = text.strip()
+    if len(text) == 10:
+        return local_midnight(date.fromisoformat(text), timezone)
+    instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=ZoneInfo(timezone))
+    return instant.astimezone(UTC)
+
+
+def report_timezone(policy: Policy) -> str:
+    """Where weeks and months start: the zone of the policy's default severity."""
+    return timezone_of(policy, policy.resolve_severity(policy.default_severity))
+
+
+@dataclass
+class Loaded:
+    tickets: list[dict[str, Any]]
+    entries: dict[int, list[dict[str, Any]]]
+    source: dict[str, Any] = field(default_factory=dict)
+
+
+class ReportService:
+    def __init__(self, store: TicketStore, policy: Policy, mailer: Mailer | None, blobs: BlobStore | None,
+                 clock: Clock, *, sender: str, team_name: str, recipients: tuple[str, ...] = ()) -> None:
+        self.store = store
+        self.policy = policy
+        self.mailer = mailer
+        self.blobs = blobs
+        self.clock = clock
+        self.sender = sender
+        self.team_name = team_name
+        self.recipients = recipients
+
+    @property
+    def timezone(self) -> str:
+        return report_timezone(self.policy)
+
+    def period_for(self, request: ReportRequest) -> Period:
+        if request.period is not None:
+            return previous_period(request.period, self.clock.now(), self.timezone)
+        assert request.start is not None and request.end is not None
+        return make_period(parse_bound(request.start, self.timezone), parse_bound(request.end, self.timezone),
+                           self.timezone)
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def load(self, period: Period, as_of: datetime) -> Loaded:
+        horizon = min(max(period.end, as_of), period.end + RESOLVED_LOOKAHEAD)
+        months = resolved_months(period.start, horizon)
+        items: list[dict[str, Any]] = []
+        for month in months:
+            items += self.store.tickets_in_state(f"resolved#{month}")
+        open_items = [t for t in self.store.tickets_in_state(OPEN_STATE)
+                      if (_created(t) or period.end) < period.end]
+        items += open_items
+        escalated = sorted({int(t["number"]) for t in items if int(t.get("escalations") or 0) > 0
+                            and period.contains(_created(t))})
+        entries = {n: [i for i in self.store.ticket_items(n) if str(i.get("SK", "")).startswith("ENTRY#")
+                       and i.get("kind") == "escalation"] for n in escalated}
+        source = {"partitions": [f"resolved#{m}" for m in months] + [OPEN_STATE], "items_read": len(items),
+                  "open_tickets": len(open_items), "ticket_queries": len(escalated)}
+        return Loaded(items, entries, source)
+
+    def build(self, period: Period) -> Report:
+        as_of = self.clock.now()
+        loaded = self.load(period, as_of)
+        return compute(loaded.tickets, loaded.entries, self.policy, period, as_of, loaded.source)
+
+    # -- the scheduled run -----------------------------------------------------------------------
+
+    def handle(self, request: ReportRequest) -> dict[str, Any]:
+        return self.run(self.period_for(request))
+
+    def run(self, period: Period) -> dict[str, Any]:
+        report = self.build(period)
+        documents = self.documents(report)
+        stored = self.store_documents(period, documents)
+        message_id = self.send(report, documents)
+        summary = {"period": period.label, "start": period.start.isoformat(), "end": period.end.isoformat(),
+                   "opened": report.overall.opened, "resolved": report.overall.resolved,
+                   "breached_tickets": len(report.breaches),
+                   "recipients": len(self.recipients) if message_id else 0,
+                   "message_id": message_id, "objects": stored, "source": report.source}
+        metrics.add_metric(name="ReportsSent", unit="Count", value=1 if message_id else 0)
+        # Counts only: no addresses, subjects or account names in logs.
+        logger.info("report_built", extra={"period": period.label, "opened": report.overall.opened,
+                                           "resolved": report.overall.resolved,
+                                           "breached_tickets": len(report.breaches),
+                                           "recipients": summary["recipients"],
+                                           "items_read": report.source.get("items_read")})
+        return summary
+
+    def documents(self, report: Report) -> dict[str, str]:
+        return {"html": render.html(report, self.team_name), "csv": render.to_csv(report),
+                "json": render.to_json(report)}
+
+    def store_documents(self, period: Period, documents: dict[str, str]) -> dict[str, str]:
+        if self.blobs is None:
+            return {}
+        blobs = self.blobs
+        return {kind: blobs.write(object_key(period.label, kind), body.encode("utf-8"), CONTENT_TYPES[kind])
+                for kind, body in documents.items()}
+
+    def send(self, report: Report, documents: dict[str, str]) -> str | None:
+        if self.mailer is None or not self.recipients:
+            return None
+        mail = OutboundMail(
+            sender=self.sender, sender_name=f"{self.team_name} reports", to=list(self.recipients),
+            subject=render.subject(report, self.team_name), text=render.text(report, self.team_name),
+            html=documents["html"], auto_submitted="auto-generated",
+            extra_headers={"X-Helpdesk-Report": report.period.label},
+            attachments=[(f"compliance-{report.period.label}.{kind}", CONTENT_TYPES[kind].split(";")[0],
+                          documents[kind].encode("utf-8")) for kind in ("csv", "json")])
+        raw, _ = compose(mail, sent_at=self.clock.now())
+        return self.mailer.send_raw(self.sender, list(self.recipients), raw)
+
+
+def _created(ticket: dict[str, Any]) -> datetime | None:
+    created = ticket.get("created_at")
+    return parse_iso(created) if isinstance(created, str) and created else None
+
+
+def object_key(label: str, kind: str) -> str:
+    return f"reports/{label}/report.{kind}"
+
+
+class _ProcessClock:
+    """Asks the installed clock each time, so a cached service follows the local runtime's clock."""
+
+    def now(self) -> datetime:
+        return current_clock().now()
+
+
+@lru_cache(maxsize=4)
+def _service(settings: ReportSettings) -> ReportService:
+    return ReportService(TicketStore(Table(settings.table_name)), load_policy(settings.policy_name), Mailer(),
+                         BlobStore(settings.report_bucket), _ProcessClock(), sender=settings.support_address,
+                         team_name=settings.team_name, recipients=settings.report_recipients)
+
+
+def report_service() -> ReportService:
+    """The report function's service, built once per container (and per environment, for local runs)."""
+    return _service(ReportSettings.from_env(os.environ))
+
+
+def reset() -> None:
+    """Forget cached services (for `helpdesk.wiring.reset`)."""
+    _service.cache_clear()
