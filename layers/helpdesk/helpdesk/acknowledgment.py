@@ -14,7 +14,7 @@ from helpdesk.due_work import claim, lease_until, new_lease_owner
 from helpdesk.mail.addresses import reply_address
 from helpdesk.mail.compose import OutboundMail
 from helpdesk.mail.parsing import InboundMail
-from helpdesk.observability import logger, metrics
+from helpdesk.observability import logger, metric, metrics
 from helpdesk.outbox import Job, Sent, deliver
 from helpdesk.performers import Performed, Work
 from helpdesk.policy.durations import humanize
@@ -63,7 +63,7 @@ class AckSender:
         def after(sent: Sent) -> list[Any]:
             metrics.add_metric(name="AcknowledgmentsSent", unit="Count", value=1)
             latency = (self.work.clock.now() - parse_iso(ticket["created_at"])).total_seconds()
-            metrics.add_metric(name="AcknowledgmentLatency", unit="Seconds", value=latency)
+            metric("AcknowledgmentLatency", latency, "Seconds", severity=ticket["severity"])
             logger.info("ack_sent", extra={"ticket": number})
             return [Update(ticket_pk(number), META, sets={"ack_sent_at": iso(self.work.clock.now()),
                                                           "last_outbound_message_id": sent.ses_message_id},

@@ -20,7 +20,7 @@ from helpdesk.aws.ticket_store import META, ticket_pk
 from helpdesk.clock import iso, parse_iso
 from helpdesk.due_work import claim, new_lease_owner, reschedule
 from helpdesk.errors import ConflictError, PermanentSendError, TransientAwsError
-from helpdesk.observability import logger, metrics
+from helpdesk.observability import logger, metric, metrics
 from helpdesk.performers import Performed, Work, stale
 from helpdesk.policy.models import Policy
 from helpdesk.rendering import render
@@ -180,7 +180,7 @@ class Escalator:
                    values={":step": step_id}).write(),
         ]
         work.finish(item, owner, writes, outcome="published", sns_message_id=message_id)
-        metrics.add_metric(name="Escalations", unit="Count", value=1)
+        metric("Escalations", level=level, trigger=trigger)
         logger.info("escalated", extra={"ticket": number, "level": level, "trigger": trigger, "roles": roles})
         return Performed(item["kind"], number, "done", events)
 

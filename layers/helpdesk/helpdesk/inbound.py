@@ -37,7 +37,7 @@ from helpdesk.events import SesRecord
 from helpdesk.mail.addresses import read_token
 from helpdesk.mail.loops import ack_suppression, drop_reason
 from helpdesk.mail.parsing import InboundMail, clean_header_text, parse_mail
-from helpdesk.observability import logger, metrics
+from helpdesk.observability import logger, metric, metrics
 from helpdesk.policy.loader import policy_digest, policy_document
 from helpdesk.obligations import plan_items, reopen
 from helpdesk.resolution import health_watch
@@ -261,8 +261,7 @@ class InboundProcessor:
         log = logger.warning if outcome == "quarantined" else logger.info
         log(f"message_{outcome}", extra={"reason": reason, "s3_key": raw_key,
                                           "bounced_addresses": len(mail.failed_recipients) if mail else 0})
-        metrics.add_metric(name="MessagesQuarantined" if outcome == "quarantined" else "MessagesDropped",
-                           unit="Count", value=1)
+        metric("MessagesQuarantined" if outcome == "quarantined" else "MessagesDropped", reason=reason)
         return Outcome(record.message_id, outcome, reason=reason)
 
     def _duplicate(self, record: SesRecord, previous: dict[str, Any]) -> Outcome:
@@ -417,7 +416,7 @@ class InboundProcessor:
         logger.info("ticket_created", extra={"severity": classification.severity, "issue_type":
                     classification.issue_type, "triggers": classification.triggers,
                     "account": account.domain, "ack_suppressed": suppressed})
-        metrics.add_metric(name="TicketsCreated", unit="Count", value=1)
+        metric("TicketsCreated", severity=classification.severity)
         jobs = [] if suppressed else [self.ack.job(ticket, account, self.ack.lease_owner)]
         jobs.append(self.staff.job(ticket, account, entry, self.policy, self.ack.lease_owner))
         sent = deliver(self.store, self.services.work.outbox, jobs, self.clock.now(), self.services.work.job_failed)

@@ -48,3 +48,20 @@ logger = Logger(service=SERVICE)
 tracer = Tracer(service=SERVICE) if _tracing_enabled() else Tracer(service=SERVICE, disabled=True,
                                                                     provider=_NoTracing())
 metrics = Metrics(namespace="Helpdesk", service=SERVICE)
+
+
+def metric(name: str, value: float = 1, unit: str = "Count", **dimensions: str) -> None:
+    """A metric with its own low-cardinality dimensions (severity, clock, level, reason), never ids.
+
+    Metrics without extra dimensions are batched by `metrics`; dimensioned ones are emitted at once
+    as their own EMF record, because one record carries one set of dimensions.
+    """
+    if not dimensions:
+        metrics.add_metric(name=name, unit=unit, value=value)
+        return
+    from aws_lambda_powertools.metrics import single_metric
+
+    with single_metric(name=name, unit=unit, value=value, namespace="Helpdesk",
+                       default_dimensions={"service": SERVICE}) as record:
+        for key, dimension in dimensions.items():
+            record.add_dimension(name=key, value=str(dimension))

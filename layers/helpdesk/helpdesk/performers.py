@@ -19,7 +19,7 @@ from helpdesk.due_work import complete_write, reschedule
 from helpdesk.errors import ConflictError, PermanentSendError, TransientAwsError
 from helpdesk.mail.addresses import reply_address
 from helpdesk.mail.compose import OutboundMail
-from helpdesk.observability import logger, metrics
+from helpdesk.observability import logger, metric, metrics
 from helpdesk.outbox import Outbox
 from helpdesk.policy.durations import humanize
 from helpdesk.rendering import render
@@ -92,7 +92,8 @@ class Work:
                 exc: Exception, now: datetime) -> Performed:
         from helpdesk.due_work import fail_write
 
-        metrics.add_metric(name="SendsFailed", unit="Count", value=1)
+        metrics.add_metric(name="SendsFailed", unit="Count", value=1)  # the alarm watches the total
+        metric("SendsFailedByKind", kind=kind, permanent=str(not isinstance(exc, TransientAwsError)).lower())
         if isinstance(exc, TransientAwsError):
             reschedule(self.store, pk, sk, owner, now, attempts, str(exc))
             logger.warning("send_deferred", extra={"kind": kind, "ticket": number, "attempts": attempts})
@@ -151,7 +152,7 @@ class BreachChecker:
         ]
         if not work.finish(item, owner, writes, outcome="breached"):
             return Performed("breach", number, "skipped")
-        metrics.add_metric(name="SlaBreached", unit="Count", value=1)
+        metric("SlaBreached", clock=clock, severity=ctx.ticket["severity"])
         logger.warning("sla_breached", extra={"ticket": number, "clock": clock, "severity": ctx.ticket["severity"]})
         events = [{"kind": "sla_breached", "ticket": number, "clock": clock, "severity": ctx.ticket["severity"]}]
         if clock == "first_response":

@@ -18,7 +18,7 @@ from helpdesk.aws.ticket_store import META, ticket_pk
 from helpdesk.clock import iso, parse_iso
 from helpdesk.errors import ConflictError, HelpdeskError
 from helpdesk.obligations import business_elapsed, plan_items, reopen
-from helpdesk.observability import logger, metrics
+from helpdesk.observability import logger, metric, metrics
 from helpdesk.performers import Work
 from helpdesk.resolution import resolution_writes
 from helpdesk.policy.calendar import business_hours_for
@@ -248,7 +248,9 @@ class TicketOps:
         clock_minutes = (business_elapsed(ctx.policy, targets, ctx.account, opened, now)
                          - int(ctx.ticket.get("paused_seconds") or 0)) / 60
         met = now <= parse_iso(due)
-        metrics.add_metric(name="SlaMet" if met else "SlaBreached", unit="Count", value=1)
+        metric("SlaMet" if met else "SlaBreached", clock=clock, severity=ctx.ticket["severity"])
+        if clock == "first_response":
+            metric("FirstResponseTime", round(max(0.0, clock_minutes) * 60), "Seconds", severity=ctx.ticket["severity"])
         return {f"sla_{clock}": {"outcome": "met" if met else "breached", "due": due, "at": iso(now),
                                  "minutes": round(max(0.0, clock_minutes), 1),
                                  "wall_minutes": round((now - opened).total_seconds() / 60, 1)}}
