@@ -21,7 +21,9 @@ RESOURCES = TEMPLATE["Resources"]
 FUNCTIONS = {lid: r for lid, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
 # Which settings model each function validates its environment with.
 FUNCTION_SETTINGS = {"InboundEmailFunction": settings_module.InboundSettings,
-                     "SlaSweeperFunction": settings_module.SweeperSettings}
+                     "SlaSweeperFunction": settings_module.SweeperSettings,
+                     "SurveyFunction": settings_module.SurveySettings,
+                     "ReportFunction": settings_module.ReportSettings}
 
 
 def _sam() -> str:

@@ -290,6 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
         op.add_argument("--stack")
         op.set_defaults(func=_ticket_op)
 
+    from helpdesk_local.report_cli import add_parser as add_report_parser
+
+    add_report_parser(sub)
+
     ev = sub.add_parser("eval", help="classifier accuracy and confusion matrix on the labelled examples")
     ev.add_argument("--policy", action="append", help="preset to evaluate (repeatable; default: all)")
     ev.add_argument("--json", action="store_true")

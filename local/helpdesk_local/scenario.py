@@ -11,6 +11,7 @@ Between steps the clock moves minute by minute and the real sweeper runs as Even
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -136,6 +137,11 @@ def _actor(spec: dict[str, Any]) -> str:
 
 
 def perform(run: Run, step: Step) -> None:
+    with contextlib.redirect_stdout(run.runtime.log_stream):  # metrics records belong in the log
+        _perform(run, step)
+
+
+def _perform(run: Run, step: Step) -> None:
     runtime, action = run.runtime, step.action
     if action in ("email", "eml"):
         run.message_seq += 1

@@ -7,6 +7,7 @@ clock), so `helpdesk demo` followed by `helpdesk tickets` shows the demo's ticke
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 from collections.abc import Iterator
@@ -104,7 +105,8 @@ def open_target(stack: str | None, *, save: bool = True, at: datetime | None = N
         if at is not None:
             runtime.clock.set(at)
         env = runtime.aws.functions["InboundEmailFunction"].environment
-        yield Target("embedded AWS", TicketStore(runtime.table(), int(env["DUE_SHARDS"])), env, runtime.clock,
-                     runtime)
+        with contextlib.redirect_stdout(runtime.log_stream):  # metrics records are logs, not output
+            yield Target("embedded AWS", TicketStore(runtime.table(), int(env["DUE_SHARDS"])), env,
+                         runtime.clock, runtime)
         if save:
             save_state(runtime)

@@ -24,6 +24,8 @@ from helpdesk.settings import CommonSettings, InboundSettings, SweeperSettings
 from helpdesk.staff_notify import StaffNotifier
 from helpdesk.resolution import AfterResolution
 from helpdesk.staff_reply import StaffReplies
+from helpdesk import survey
+from helpdesk.survey import SurveySender
 from helpdesk.sweeper import Sweeper
 from helpdesk.ticket_ops import AutoCloser, TicketOps
 from helpdesk.ticket_state import PolicySnapshots
@@ -66,6 +68,7 @@ def build_services(settings: CommonSettings, blobs: BlobStore | None = None) -> 
         "staff_confirm": staff_replies.perform,
         "autoclose": AutoCloser(ops),
         **dict.fromkeys(("resolution_summary", "sponsor_note", "followup", "review"), AfterResolution(work)),
+        **dict.fromkeys(("survey", "survey_feedback"), SurveySender(work, getattr(settings, "survey_url", ""))),
     }
     return Services(work, ack, staff, staff_replies, ops, escalator, Sweeper(store, performers, clock))
 
@@ -88,6 +91,10 @@ def reset(*, forget_clients: bool = False) -> None:
     inbound_processor.cache_clear()
     sweeper_services.cache_clear()
     signing_key.cache_clear()
+    survey.reset_cache()
+    from helpdesk.reports import service as report_service  # imported here: reports load only when used
+
+    report_service.reset()
     if forget_clients:
         clients.client.cache_clear()
         clients._session.cache_clear()  # noqa: SLF001 - a new endpoint needs a new session

@@ -15,8 +15,6 @@ from functools import lru_cache
 from typing import TypeVar, get_args
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from helpdesk.errors import PolicyError
 from helpdesk.policy.models import ALWAYS_OPEN, Calendar, OpeningRange, Policy, Weekday
 
@@ -56,6 +54,8 @@ def _week(weeks: Iterable[dict[Weekday, list[OpeningRange]]]) -> tuple[tuple[Ran
 
 @lru_cache(maxsize=512)
 def _public_holidays(country: str, subdiv: str | None, cats: tuple[str, ...], year: int) -> frozenset[date]:
+    import holidays  # deferred: 24x7-only policies never pay for loading holiday rules
+
     return frozenset(holidays.country_holidays(country, subdiv=subdiv, years=year, categories=cats or None))
 
 
@@ -82,6 +82,8 @@ class BusinessHours:
         self._source = source and (source.country, source.subdivision, tuple(source.categories))
         if self._source:
             country, subdiv, cats = self._source
+            import holidays
+
             try:  # fail now on an unknown country/subdivision/category, not mid-ticket
                 holidays.country_holidays(country, subdiv=subdiv, categories=cats or None)
             except (NotImplementedError, ValueError, KeyError) as exc:
