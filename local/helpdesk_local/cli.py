@@ -16,7 +16,7 @@ def _demo(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if not args.json:
         print(f"Replaying the sample mail in events/mail on embedded AWS; outbound mail goes to {out}/\n")
-    run_demo(out, lambda event: print_event(event, args.json))
+    run_demo(out, lambda event: print_event(event, args.json), serve=args.serve)
     if not args.json:
         print(f"\nOpen the .eml files in {out}/ with any mail client to read what customers received.")
     return 0
@@ -216,6 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="replay the sample mail on embedded AWS and print the timeline")
     demo.add_argument("--json", action="store_true", help="print the timeline as JSON lines")
     demo.add_argument("--out", default="out", help="directory for the outbound .eml files (default: out)")
+    demo.add_argument("--serve", action="store_true",
+                      help="afterwards, serve the survey function on 127.0.0.1 so rating links can be clicked")
     demo.set_defaults(func=_demo)
 
     replay = sub.add_parser("replay", help="run .eml files through the inbound handler on embedded AWS")

@@ -15,6 +15,7 @@ from helpdesk.aws.ticket_store import TicketStore
 from helpdesk_local.cfn import ROOT
 from helpdesk_local.policy_cli import import_accounts
 from helpdesk_local.runtime import LocalRuntime, TimelineEvent
+from helpdesk_local.survey_server import SurveyServer, rate, survey_links
 from helpdesk_local.target import save_state
 
 EVENTS = ROOT / "events"
@@ -45,25 +46,64 @@ def customer_reply(runtime: LocalRuntime, ack_index: int, text: str) -> bytes:
     return reply.as_bytes()
 
 
-def run_demo(out_dir: Path, emit: Callable[[TimelineEvent], None]) -> LocalRuntime:
+def run_demo(out_dir: Path, emit: Callable[[TimelineEvent], None], serve: bool = False) -> LocalRuntime:
+    """Monday morning at the desk, then the day after: every step goes through the real handlers."""
     runtime = LocalRuntime(start=DEMO_START)
     with runtime:
         env = runtime.aws.functions["InboundEmailFunction"].environment
         import_accounts(TicketStore(runtime.table(), int(env["DUE_SHARDS"])), EVENTS / "accounts.yaml")
         for name, verdicts, wait in DEMO_MAIL:
-            runtime.advance(timedelta(minutes=wait))
+            runtime.run_until(runtime.now() + timedelta(minutes=wait))
             runtime.deliver((EVENTS / "mail" / name).read_bytes(), verdicts=verdicts)
-        runtime.advance(timedelta(minutes=3))
+        runtime.run_until(runtime.now() + timedelta(minutes=3))
         reply = customer_reply(runtime, 0, "Adding a screenshot description: the error page shows code 500-LGN.")
         runtime.deliver(reply, recipients=[_reply_to(runtime, 0)])
-        runtime.advance(timedelta(minutes=1))
+        runtime.run_until(runtime.now() + timedelta(minutes=1))
         # SES delivers at least once: the same event twice must not make a second ticket or email.
         runtime.deliver((EVENTS / "mail" / "07-billing.eml").read_bytes(), message_id="demo-duplicate", repeat=2)
+        # Nobody answers Globex for a while: warnings, the breach and the escalation chain follow.
+        runtime.run_until(DEMO_START + timedelta(minutes=40))
+        runtime.staff_reply(1001, "#ack\n#status investigating\n#update Failing over to the standby database.\n\n"
+                                  "Hello Dana, we have found the fault in the login service and are failing over now.\n"
+                                  "Jordan", sender="jordan.reyes@example.com", name="Jordan Reyes")
+        runtime.staff_reply(1003, "#ack\n#status workaround\n\nDr Osei, the missing records are restored from last "
+                                  "night's backup; the sync stays paused while we find the cause.",
+                            sender="priya.natarajan@example.com", name="Priya Natarajan")
+        runtime.run_until(DEMO_START + timedelta(hours=2))
+        runtime.staff_reply(1001, "#rootcause A database failover left the login service pointing at a read-only "
+                                  "replica.\n#prevention Failover runbook now checks write access before cutover.\n"
+                                  "#status resolved\n\nDana, logins work again for everyone. Thank you for your "
+                                  "patience this morning.", sender="jordan.reyes@example.com", name="Jordan Reyes")
+        runtime.staff_reply(1003, "#rootcause The EHR sync skipped records whose clinic code changed last week.\n"
+                                  "#prevention The sync now rejects a batch that would remove records.\n"
+                                  "#status resolved\n\nDr Osei, the sync is fixed and re-enabled; all 120 records "
+                                  "are present.", sender="priya.natarajan@example.com", name="Priya Natarajan")
+        runtime.run_until(DEMO_START + timedelta(days=1, hours=2, minutes=30))
+        rate(runtime, 1001, 4, "Good recovery; we would like the post-incident report.")
         for event in runtime.timeline:
             emit(event)
         runtime.write_outbox(out_dir)
         save_state(runtime)  # so `helpdesk tickets` and `helpdesk show` can look at what happened
+        if serve:
+            _serve_survey(runtime)
     return runtime
+
+
+def _serve_survey(runtime: LocalRuntime) -> None:
+    """Keep the survey function on 127.0.0.1 so the links in out/*.eml can be clicked."""
+    import time
+
+    links = survey_links(runtime, 1001)
+    with SurveyServer(runtime):
+        print(f"\nSurvey function served at {runtime.aws.function_urls['SurveyFunction']} ; try a rating link:")
+        for (kind, score), link in sorted(links.items())[:5]:
+            print(f"  {kind} {score}: {link}")
+        print("Press Ctrl-C to stop.")
+        try:
+            while True:
+                time.sleep(1)
+        except KeyboardInterrupt:
+            pass
 
 
 def _reply_to(runtime: LocalRuntime, index: int) -> str:
@@ -87,6 +127,9 @@ def describe(event: TimelineEvent) -> str:
         "status_changed": lambda: f"status of {ticket} -> {d.get('status')}",
         "severity_changed": lambda: f"severity of {ticket} -> {d.get('severity')}",
         "ops_alert": lambda: f"ops alert: {event.subject}",
+        "survey_rated": lambda: f"{ticket} rated {d.get('score')} ({d.get('question')})",
+        "survey_commented": lambda: f"{ticket} survey comment received",
+        "duplicate_ignored": lambda: f"duplicate delivery ignored ({d.get('reason')})",
     }
     if event.kind in texts:
         return texts[event.kind]()

@@ -4,7 +4,7 @@ A scenario names a policy, a start instant, optional accounts and a list of step
   {at: '+20m', email: {from, to, subject, body}}     or  {at: ..., eml: PATH}
   {at: ..., staff_reply: {ticket, from, body, authenticated: true}}
   {at: ..., ack: {ticket, by}} | {at: ..., status: {ticket, status, by}} | {at: ..., note: {ticket, text, public}}
-  {at: ..., priority: {ticket, severity, by}}
+  {at: ..., priority: {ticket, severity, by}} | {at: ..., rate: {ticket, score, comment?, kind?}}
   {advance_to: '+2d'}
 Between steps the clock moves minute by minute and the real sweeper runs as EventBridge would.
 """
@@ -30,7 +30,7 @@ from helpdesk_local.cfn import ROOT
 from helpdesk_local.policy_cli import import_accounts
 from helpdesk_local.runtime import LocalRuntime, TimelineEvent
 
-ACTIONS = ("email", "eml", "staff_reply", "ack", "status", "note", "priority", "advance_to")
+ACTIONS = ("email", "eml", "staff_reply", "ack", "status", "note", "priority", "rate", "advance_to")
 
 
 class ScenarioError(ValueError):
@@ -48,6 +48,7 @@ class Step(BaseModel):
     status: dict[str, Any] | None = None
     note: dict[str, Any] | None = None
     priority: dict[str, Any] | None = None
+    rate: dict[str, Any] | None = None
     advance_to: str | datetime | None = None
 
     @model_validator(mode="after")
@@ -152,6 +153,12 @@ def _perform(run: Run, step: Step) -> None:
         return
     if action == "staff_reply":
         runtime.staff_reply(**(step.staff_reply or {}))
+        return
+    if action == "rate":  # follows the real signed link from the survey email through the survey handler
+        from helpdesk_local.survey_server import rate
+
+        spec = step.rate or {}
+        rate(runtime, int(spec["ticket"]), int(spec["score"]), spec.get("comment"), spec.get("kind", "csat"))
         return
     from helpdesk_local.ops_cli import ops_for
     from helpdesk_local.target import Target
