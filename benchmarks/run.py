@@ -82,7 +82,8 @@ def api_calls() -> list[dict[str, Any]]:
         reply = make_mail(sender="bo@customer2.example", to=ack["Reply-To"], subject="Re: x",
                           body="More detail.", message_id="<b2@x>", headers={"In-Reply-To": ack["Message-ID"]})
         measure("threaded reply (warm)", reply, recipients=[ack["Reply-To"]])
-        measure("duplicate delivery (1st copy)", make_mail(sender="cy@c3.example", message_id="<b3@x>"), message_id="dup",
+        measure("duplicate delivery (1st copy)", make_mail(sender="cy@c3.example", message_id="<b3@x>"),
+                message_id="dup",
                 repeat=1)
         counter.take()
         runtime.deliver(make_mail(sender="cy@c3.example", message_id="<b3@x>"), message_id="dup")

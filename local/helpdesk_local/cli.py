@@ -153,8 +153,8 @@ def _tickets(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from helpdesk.sla import timezone_of
     from helpdesk.policy.loader import load_policy
+    from helpdesk.sla import timezone_of
     from helpdesk_local.ops_cli import format_show, show
     from helpdesk_local.target import open_target
 

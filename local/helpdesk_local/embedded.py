@@ -12,10 +12,10 @@ import io
 import json
 import logging
 import os
-import zipfile
 import secrets
 import socket
 import urllib.request
+import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -72,8 +72,9 @@ def shared_server() -> str:
 
 @lru_cache(maxsize=64)
 def _client(service: str, endpoint: str) -> Any:
-    return boto3.session.Session().client(service, region_name=REGION, endpoint_url=endpoint,
-                                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    session: Any = boto3.session.Session()  # Any: the service name is not a literal here
+    return session.client(service, region_name=REGION, endpoint_url=endpoint,
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
 def _free_port() -> int:
@@ -265,7 +266,7 @@ class EmbeddedAws:
 
     def receipt_rule(self) -> dict[str, Any]:
         """The template's SES receipt rule, resolved (recipients, S3 prefix, Lambda target)."""
-        for logical_id, spec in self.template["Resources"].items():
+        for spec in self.template["Resources"].values():
             if spec["Type"] == "AWS::SES::ReceiptRule":
                 return self.resolver.resolve(spec["Properties"]["Rule"])
         raise LookupError("template has no SES receipt rule")

@@ -27,7 +27,7 @@ def apply() -> None:
     def deepcopy_except_tables(value: Any, memo: Any = None) -> Any:
         return value if isinstance(value, Table) else copy.deepcopy(value, memo)
 
-    models.copy = types.SimpleNamespace(deepcopy=deepcopy_except_tables, copy=copy.copy)  # type: ignore[attr-defined]
+    models.copy = types.SimpleNamespace(deepcopy=deepcopy_except_tables, copy=copy.copy)  # type: ignore[assignment]
     original = models.DynamoDBBackend.transact_write_items
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
@@ -56,7 +56,7 @@ def apply() -> None:
                     self.put_item(table_name, attributes)
             raise
 
-    models.DynamoDBBackend.transact_write_items = transact_write_items
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     # moto's server handles requests on threads without locking: two conditional writes can both
     # pass their checks. DynamoDB serialises them, so the emulation must too.
     lock = threading.RLock()

@@ -29,7 +29,6 @@ from helpdesk_local.cfn import ROOT
 from helpdesk_local.embedded import ACCOUNT_ID, REGION, EmbeddedAws
 from helpdesk_local.events import scheduled_event, ses_event
 
-
 _modules: dict[Path, ModuleType] = {}
 _clients_endpoint: str | None = None  # the endpoint the domain's cached boto3 clients point at
 
@@ -399,7 +398,7 @@ def _ceil_minute(instant: datetime) -> datetime:
 def _attribute_value(value: Any) -> Any:
     raw = value.get("Value") if isinstance(value, dict) else value
     if isinstance(value, dict) and value.get("Type") == "String.Array":
-        return json.loads(raw)
+        return json.loads(str(raw))
     return raw
 
 

@@ -15,7 +15,7 @@ import contextlib
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from email import policy as email_policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -157,8 +157,8 @@ def _perform(run: Run, step: Step) -> None:
     if action == "rate":  # follows the real signed link from the survey email through the survey handler
         from helpdesk_local.survey_server import rate
 
-        spec = step.rate or {}
-        rate(runtime, int(spec["ticket"]), int(spec["score"]), spec.get("comment"), spec.get("kind", "csat"))
+        rating = step.rate or {}
+        rate(runtime, int(rating["ticket"]), int(rating["score"]), rating.get("comment"), rating.get("kind", "csat"))
         return
     from helpdesk_local.ops_cli import ops_for
     from helpdesk_local.target import Target

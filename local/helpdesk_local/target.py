@@ -23,7 +23,6 @@ from helpdesk.clock import Clock, SystemClock, iso, parse_iso
 from helpdesk_local.cfn import ROOT
 
 
-
 def state_file() -> Path:
     """Where embedded state is kept; HELPDESK_STATE overrides it (tests use a temporary file)."""
     return Path(os.environ.get("HELPDESK_STATE") or ROOT / ".helpdesk" / "state.json")
@@ -42,7 +41,8 @@ class Target:
             return self.runtime.aws.client(service)
         import boto3
 
-        return boto3.client(service)
+        session: Any = boto3.session.Session()
+        return session.client(service)
 
 
 def save_state(runtime: Any, path: Path | None = None) -> None:

@@ -17,6 +17,7 @@ ticket as `helpdesk show` would read it.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -500,16 +501,18 @@ _cli_runs: dict[Path, subprocess.CompletedProcess[str]] = {}
 
 
 def cli_run(path: Path) -> subprocess.CompletedProcess[str]:
-    """`helpdesk scenario run PATH --json` from the repository root.
+    """`helpdesk scenario run PATH --json` from the repository root, once per scenario.
 
-    On first use every shipped scenario is started at once (each in its own process with its own
-    embedded AWS), so the whole set costs about as much wall time as the slowest of them.
+    In a plain pytest run the first call starts every shipped scenario at once (each process has
+    its own embedded AWS), so the set costs about the wall time of the slowest. Under xdist each
+    worker runs only what it is given, so no scenario runs twice.
     """
     if path not in _cli_runs:
+        wanted = [path] if "PYTEST_XDIST_WORKER" in os.environ else [*SHIPPED, path]
         pending = {p: subprocess.Popen([sys.executable, "-m", "helpdesk_local.cli", "scenario", "run", str(p),
                                         "--json"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                        text=True)
-                   for p in dict.fromkeys([*SHIPPED, path]) if p not in _cli_runs}
+                   for p in dict.fromkeys(wanted) if p not in _cli_runs}
         for p, process in pending.items():
             out, err = process.communicate(timeout=600)
             _cli_runs[p] = subprocess.CompletedProcess(process.args, process.returncode, out, err)
@@ -523,23 +526,15 @@ def test_scenarios_are_shipped() -> None:
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[path.stem for path in SHIPPED])
-def test_scenario_runs_to_completion(path: Path) -> None:
+def test_scenario_runs_to_completion_printing_json_lines(path: Path) -> None:
+    """Every shipped scenario runs with exit code 0, and `--json` prints one timeline event a line."""
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert document.get("name") and document.get("description")
     result = cli_run(path)
     assert result.returncode == 0, result.stderr[-2000:]
-    events = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
-    timeline = [e for e in events if "kind" in e]  # shape of each line: see the next test
-    assert timeline, "a scenario prints its timeline"
-    assert [e["at"] for e in timeline] == sorted(e["at"] for e in timeline)
-
-
-@pytest.mark.parametrize("path", SHIPPED, ids=[path.stem for path in SHIPPED])
-def test_scenario_json_output_is_timeline_events(path: Path) -> None:
-    result = cli_run(path)
-    assert result.returncode == 0, result.stderr[-2000:]
     lines = [line for line in result.stdout.splitlines() if line.strip()]
-    assert lines
+    assert lines, "a scenario prints its timeline"
+    events = []
     for line in lines:
         event = json.loads(line)
         assert REQUIRED_KEYS <= event.keys(), line[:300]
@@ -548,6 +543,8 @@ def test_scenario_json_output_is_timeline_events(path: Path) -> None:
             assert {"level", "role", "severity"} <= event.keys() and event["level"], event
         if event["kind"] == "sms_sent":
             assert event.get("body"), event
+        events.append(event)
+    assert [e["at"] for e in events] == sorted(e["at"] for e in events)
 
 
 def test_json_output_carries_escalation_and_sms_fields() -> None:

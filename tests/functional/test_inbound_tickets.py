@@ -137,12 +137,13 @@ def test_multiple_records_in_one_event_are_all_handled(runtime, mail):
                              received_at=runtime.now())["Records"]
     result = runtime.invoke("InboundEmailFunction", {"Records": records})
     assert [o["outcome"] for o in result["outcomes"]] == ["created"] * 3
-    assert sorted(e.destinations[0] for e in runtime.customer_emails()) == [f"multi{i}@customer.example" for i in range(3)]
+    expected = [f"multi{i}@customer.example" for i in range(3)]
+    assert sorted(e.destinations[0] for e in runtime.customer_emails()) == expected
 
 
 def test_attachments_and_long_bodies_go_to_s3(runtime):
-    from email.message import EmailMessage
     from email import policy
+    from email.message import EmailMessage
 
     message = EmailMessage(policy=policy.SMTP)
     message["From"] = "ada@customer.example"

@@ -136,7 +136,8 @@ def test_nothing_due_is_lost_when_ses_and_sns_throttle_for_ten_minutes(runtime, 
     monkeypatch.setattr(Notifier, "publish", flaky(real_publish))
     runtime.run_until(runtime.now() + timedelta(hours=1), every_minute=True)
     pending = [i for t in tickets for i in runtime.ticket_items(t)
-               if i["SK"].startswith("DUE#") and i.get("status") == "pending" and parse_iso(i["due_at"]) <= runtime.now()]
+               if i["SK"].startswith("DUE#") and i.get("status") == "pending"
+               and parse_iso(i["due_at"]) <= runtime.now()]
     assert pending == []
     mail = Counter((tuple(e.destinations), e.subject) for e in runtime.emails())
     assert max(mail.values()) <= 2
@@ -206,14 +207,14 @@ def test_acknowledging_stops_later_steps_of_the_chain(runtime):
 
 
 def test_escalation_messages_carry_filterable_attributes_and_executive_roles(runtime):
+    from helpdesk.aws.ticket_store import TicketStore
     from helpdesk_local.policy_cli import import_accounts
     from tests.conftest import ROOT
 
-    from helpdesk.aws.ticket_store import TicketStore
-
     import_accounts(TicketStore(runtime.table()), ROOT / "events/accounts.yaml")
     ticket = _open(runtime, sender="dana@globex.example", subject="We will not renew",
-                   body="After this outage we will not renew our contract. We also found unauthorized access to records.")
+                   body="After this outage we will not renew our contract. "
+                        "We also found unauthorized access to records.")
     briefings = _published(runtime, ticket=str(ticket), kind="briefing")
     triggers = {b["attributes"]["trigger"] for b in briefings}
     assert {"churn_threat", "security_incident"} <= triggers

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time as perf
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo

@@ -69,7 +69,8 @@ def test_thousand_nested_multiparts_do_not_crash():
     depth = 1000
     head = b"From: a@b.example\r\nSubject: nested\r\n"
     parts = [b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (i, i) for i in range(depth)]
-    tail = b"Content-Type: text/plain\r\n\r\ninnermost\r\n" + b"".join(b"--b%d--\r\n" % i for i in reversed(range(depth)))
+    closing = b"".join(b"--b%d--\r\n" % i for i in reversed(range(depth)))
+    tail = b"Content-Type: text/plain\r\n\r\ninnermost\r\n" + closing
     mail = parse_mail(head + b"".join(parts) + tail)
     assert mail.subject == "nested"
     assert mail.defects  # the depth was noticed, not silently accepted

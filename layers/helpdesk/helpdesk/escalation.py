@@ -108,10 +108,12 @@ class Escalator:
             if stale(ctx, item) or ctx.condition_met(payload.get("unless")):
                 work.finish(item, owner, [], outcome="condition_met")
                 return Performed("escalation", number, "skipped")
-            level, trigger, reason = payload["level"], "chain", WAITING_FOR.get(payload.get("unless"), "overdue")
+            level, trigger, reason = payload["level"], "chain", WAITING_FOR.get(str(payload.get("unless")), "overdue")
         elif payload.get("level"):  # a set level: a person escalated by hand, or the account's health window
             level, trigger = payload["level"], payload.get("trigger", "manual")
-            reason = f"{payload.get('reason')} ({payload['actor']})" if payload.get("actor") else str(payload.get("reason"))
+            reason = str(payload.get("reason"))
+            if payload.get("actor"):
+                reason = f"{reason} ({payload['actor']})"
         else:
             trigger = payload["trigger"]
             action = ctx.policy.triggers.get(trigger)

@@ -25,10 +25,11 @@ from pydantic import Field, ValidationError
 class LenientCommonHeaders(SesMailCommonHeaders):
     header_from: list[str] = Field(default_factory=list, alias="from")
     to: list[str] = Field(default_factory=list)
-    returnPath: str | None = None
-    messageId: str | None = None
-    date: str | None = None
-    subject: str | None = None
+    # Real mail lacks these headers at times; Powertools declares them required, so we loosen them.
+    returnPath: str | None = None  # type: ignore[assignment]
+    messageId: str | None = None  # type: ignore[assignment]
+    date: str | None = None  # type: ignore[assignment]
+    subject: str | None = None  # type: ignore[assignment]
 
 
 class ReceiptWithDkim(SesReceipt):

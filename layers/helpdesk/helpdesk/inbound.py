@@ -16,13 +16,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from helpdesk.accounts import DEFAULT_DOMAIN, Account, candidate_domains, pick_account
 from helpdesk.acknowledgment import excerpt_lines
-from helpdesk.outbox import deliver
 from helpdesk.aws.blobs import BlobStore
 from helpdesk.aws.table import Update
 from helpdesk.aws.ticket_store import (
     COUNTER_KEY,
     META,
-    TicketStore,
     account_key,
     inbound_key,
     message_id_key,
@@ -37,13 +35,14 @@ from helpdesk.events import SesRecord
 from helpdesk.mail.addresses import read_token
 from helpdesk.mail.loops import ack_suppression, drop_reason
 from helpdesk.mail.parsing import InboundMail, clean_header_text, parse_mail
-from helpdesk.observability import logger, metric, metrics
-from helpdesk.policy.loader import policy_digest, policy_document
 from helpdesk.obligations import plan_items, reopen
+from helpdesk.observability import logger, metric, metrics
+from helpdesk.outbox import deliver
+from helpdesk.policy.loader import policy_digest, policy_document
 from helpdesk.resolution import health_watch
-from helpdesk.ticket_state import CLOSED, OPEN_STATE
 from helpdesk.settings import InboundSettings
 from helpdesk.sla import plan
+from helpdesk.ticket_state import CLOSED, OPEN_STATE
 
 if TYPE_CHECKING:
     from helpdesk.wiring import Services
@@ -319,7 +318,8 @@ class InboundProcessor:
         recent = [*(ticket.get("recent") or []), recent_line(now, ctx.mail.from_name or ctx.sender, "replied",
                                                              ctx.mail.new_text)][-8:]
         sets: dict[str, Any] = {"updated_at": iso(now), "last_customer_at": iso(now), "recent": recent,
-                                "last_customer_message_id": ctx.mail.message_id or ticket.get("last_customer_message_id")}
+                                "last_customer_message_id":
+                                    ctx.mail.message_id or ticket.get("last_customer_message_id")}
         writes = [self.store.put_write(inbound, only_if_new=True, label="inbound"), self.store.put_write(entry),
                   self.store.put_write(self.staff.obligation(number, entry["SK"], now, self.ack.lease_owner))]
         adds: dict[str, Any] = {"participants": {ctx.sender}, "customer_replies": 1, "version": 1}

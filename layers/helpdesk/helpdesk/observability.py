@@ -59,9 +59,9 @@ def metric(name: str, value: float = 1, unit: str = "Count", **dimensions: str) 
     if not dimensions:
         metrics.add_metric(name=name, unit=unit, value=value)
         return
-    from aws_lambda_powertools.metrics import single_metric
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-    with single_metric(name=name, unit=unit, value=value, namespace="Helpdesk",
+    with single_metric(name=name, unit=MetricUnit(unit), value=value, namespace="Helpdesk",
                        default_dimensions={"service": SERVICE}) as record:
         for key, dimension in dimensions.items():
             record.add_dimension(name=key, value=str(dimension))

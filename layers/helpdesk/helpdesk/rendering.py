@@ -29,11 +29,13 @@ def _environments(override_dir: str | None) -> tuple[Any, Any]:
     import jinja2  # deferred: only paths that send mail pay for the import
 
     search = [override_dir, str(TEMPLATE_DIR)] if override_dir else [str(TEMPLATE_DIR)]
-    common = {"loader": jinja2.FileSystemLoader(search), "undefined": jinja2.StrictUndefined,
-              "trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
-    text_env = jinja2.Environment(autoescape=False, **common)  # noqa: S701 - plain-text parts only
-    html_env = jinja2.Environment(autoescape=True, **common)
-    return text_env, html_env
+
+    def environment(autoescape: bool) -> Any:
+        return jinja2.Environment(  # noqa: S701 - autoescape is off only for the plain-text parts
+            loader=jinja2.FileSystemLoader(search), undefined=jinja2.StrictUndefined, autoescape=autoescape,
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+    return environment(False), environment(True)
 
 
 def render(name: str, context: dict[str, Any], override_dir: str | None = None) -> Rendered:

@@ -34,7 +34,8 @@ def resolution_writes(work: Work, ctx: TicketContext, now: datetime) -> tuple[li
     policy, number, stamp = ctx.policy, ctx.number, iso(now)
     severity = policy.severities[ctx.ticket["severity"]]
     store = work.store
-    items = [store.due_item(number, f"DUE#resolved#{stamp}#summary", "resolution_summary", stamp, {"resolved_at": stamp}),
+    items = [store.due_item(number, f"DUE#resolved#{stamp}#summary", "resolution_summary", stamp,
+                            {"resolved_at": stamp}),
              store.due_item(number, f"DUE#resolved#{stamp}#survey", "survey",
                             iso(now + policy.resolution.survey_after), {"resolved_at": stamp})]
     if ctx.ticket["severity"] in policy.resolution.sponsor_note_for and "strategic" in ctx.account.flags \

@@ -104,6 +104,7 @@ class StaffNotifier:
         return OutboundMail(
             sender=settings.support_address, sender_name=settings.team_name,
             to=[self.owner_address(ticket, account)], subject=rendered.subject, text=rendered.text,
-            html=rendered.html, reply_to=reply_address(settings.support_address, number, self.work.signing_key, "staff"),
+            html=rendered.html,
+            reply_to=reply_address(settings.support_address, number, self.work.signing_key, "staff"),
             auto_submitted="auto-generated", extra_headers={"X-Helpdesk-Ticket": str(number)},
         )

@@ -146,7 +146,8 @@ class StaffReplies:
         entry = self._entry(number, now, kind, sender, parsed.body if not parsed.internal else mail.new_text,
                             attachments, name=name, commands=[c.line for c in parsed.commands])
         jobs_due = [self.work.store.due_item(number, relay_sk(entry["SK"], "confirm"), "staff_confirm", iso(now),
-                                             {"entry_sk": entry["SK"]}, lease_owner=owner, lease_until=lease_until(now))]
+                                             {"entry_sk": entry["SK"]}, lease_owner=owner,
+                                             lease_until=lease_until(now))]
         if public:
             jobs_due.append(self.work.store.due_item(number, relay_sk(entry["SK"], "relay"), "relay", iso(now),
                                                      {"entry_sk": entry["SK"]}, lease_owner=owner,

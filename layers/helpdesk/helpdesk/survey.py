@@ -31,7 +31,7 @@ from helpdesk.due_work import lease_until, new_lease_owner
 from helpdesk.errors import ConflictError, HelpdeskError, PermanentSendError, TransientAwsError
 from helpdesk.mail.addresses import reply_address
 from helpdesk.mail.compose import OutboundMail
-from helpdesk.observability import logger, metrics
+from helpdesk.observability import logger, metric, metrics
 from helpdesk.outbox import Job, Sent, deliver
 from helpdesk.performers import Performed, Work
 from helpdesk.rendering import TEMPLATE_DIR, render
@@ -415,10 +415,10 @@ class SurveyService:
                     "customer:survey", f"the customer rated {QUESTION_NAMES[kind]} {claim.score} of "
                                        f"{QUESTIONS[kind][1]}"))
             self.ops.apply(number, builders)
-            metrics.add_metric(name="SurveyRatings", unit="Count", value=1)
+            metric("Ratings", question=kind, score=str(claim.score))  # 1-5 or 0-10: low cardinality
             logger.info("survey_rated", extra={"ticket": number, "question": kind, "low": decided["low"]})
         if decided["low"]:
-            metrics.add_metric(name="SurveyLowRatings", unit="Count", value=1)
+            metric("LowRatings", question=kind)
             self.escalator.raise_trigger(number, TRIGGERS[kind], claim.survey_round)
         if decided.get("notify"):
             self.feedback.send_now(decided["notify"])

@@ -20,8 +20,8 @@ from helpdesk.errors import ConflictError, HelpdeskError
 from helpdesk.obligations import business_elapsed, plan_items, reopen
 from helpdesk.observability import logger, metric, metrics
 from helpdesk.performers import Work
-from helpdesk.resolution import resolution_writes
 from helpdesk.policy.calendar import business_hours_for
+from helpdesk.resolution import resolution_writes
 from helpdesk.ticket_state import CLOSED, STATUSES, TicketContext, resolved_state
 
 MAX_PROGRESS = 30
@@ -222,7 +222,8 @@ class TicketOps:
                                    "visibility": "internal", **change.entry, "SK": sk}))
                 writes += change.writes
             sets.update(updated_at=iso(now), version=version + 1)
-            raw_sets, values = [], {":v": version}
+            raw_sets: list[str] = []
+            values: dict[str, Any] = {":v": version}
             if lines:
                 raw_sets.append("progress = list_append(if_not_exists(progress, :empty), :lines)")
                 values.update({":empty": [], ":lines": lines})

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 
+from helpdesk import survey
 from helpdesk.acknowledgment import AckSender
 from helpdesk.aws import clients
 from helpdesk.aws.blobs import BlobStore
@@ -20,13 +21,12 @@ from helpdesk.inbound import InboundProcessor
 from helpdesk.outbox import Outbox
 from helpdesk.performers import BreachChecker, UpdateSender, WarningSender, Work
 from helpdesk.policy.loader import load_policy
+from helpdesk.resolution import AfterResolution
 from helpdesk.settings import CommonSettings, InboundSettings, SweeperSettings
 from helpdesk.staff_notify import StaffNotifier
-from helpdesk.resolution import AfterResolution
 from helpdesk.staff_reply import StaffReplies
-from helpdesk import survey
 from helpdesk.survey import SurveySender
-from helpdesk.sweeper import Sweeper
+from helpdesk.sweeper import Performer, Sweeper
 from helpdesk.ticket_ops import AutoCloser, TicketOps
 from helpdesk.ticket_state import PolicySnapshots
 
@@ -55,7 +55,7 @@ def build_services(settings: CommonSettings, blobs: BlobStore | None = None) -> 
     escalator = Escalator(work, notifier, settings.escalation_topic_arn, sms_routes(settings.sms_routes))
     ops = TicketOps(work)
     staff_replies = StaffReplies(work, ops, escalator, blobs)
-    performers = {
+    performers: dict[str, Performer] = {
         "ack": ack.perform,
         "staff_notify": staff.perform,
         "breach": BreachChecker(work, escalator),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from botocore.config import Config
@@ -34,7 +34,7 @@ def _session() -> Any:
     return boto3.session.Session()
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service: str) -> Any:
     """One session for all clients, so endpoint and partition data load once per container."""
     return _session().client(service, config=_CONFIG)

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 Audience = Literal["customer", "staff"]
-_TOKEN = re.compile(r"^(?P<local>[^+@]+)\+(?P<ticket>\d{1,12})\.(?:(?P<staff>staff)\.)?(?P<sig>[a-z2-7]{12})@(?P<domain>.+)$")
+_TOKEN = re.compile(
+    r"^(?P<local>[^+@]+)\+(?P<ticket>\d{1,12})\.(?:(?P<staff>staff)\.)?(?P<sig>[a-z2-7]{12})@(?P<domain>.+)$"
+)
 
 
 @dataclass(frozen=True)

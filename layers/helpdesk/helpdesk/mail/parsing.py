@@ -11,13 +11,13 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email import policy
+from email.feedparser import BytesFeedParser
 from email.header import decode_header, make_header
 from email.message import Message
-from email.feedparser import BytesFeedParser
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
-from datetime import UTC, datetime
 
 from helpdesk.mail.html_text import html_to_text
 from helpdesk.mail.quotes import strip_quoted
@@ -209,7 +209,7 @@ def _walk(message: Message, mail: InboundMail):
                 continue
             children = part.get_payload()
             if isinstance(children, list):
-                stack.extend((child, depth + 1) for child in reversed(children))
+                stack.extend((child, depth + 1) for child in reversed(children) if isinstance(child, Message))
             continue
         yield part
 
@@ -291,7 +291,7 @@ def _default_name(ctype: str, index: int) -> str:
 
 def _attached_message(part: Message) -> bytes:
     inner = part.get_payload()
-    if isinstance(inner, list) and inner:
+    if isinstance(inner, list) and inner and isinstance(inner[0], Message):
         try:
             return inner[0].as_bytes(policy=policy.default)
         except Exception:  # noqa: BLE001
@@ -306,6 +306,8 @@ def _failed_recipients(part: Message) -> list[str]:
         return []
     failed = []
     for block in blocks:
+        if not isinstance(block, Message):
+            continue
         action = str(block.get("action", "")).strip().lower()
         recipient = str(block.get("final-recipient") or block.get("original-recipient") or "")
         address = parseaddr(recipient.split(";", 1)[-1].strip())[1].lower()
