@@ -153,3 +153,32 @@ def test_every_resource_is_provisioned_locally_or_explained():
 @pytest.mark.parametrize("name", ["SupportAddress", "SupportDomain", "StaffDomains", "PolicyName"])
 def test_required_parameters_exist(name):
     assert name in TEMPLATE["Parameters"]
+
+
+def _alarms():
+    return [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+
+
+def test_every_dead_letter_queue_and_function_is_watched():
+    queues = {lid for lid, r in RESOURCES.items() if r["Type"] == "AWS::SQS::Queue"}
+    watched_queues = {a["Dimensions"][0]["Value"]["Fn::GetAtt"][0] for a in _alarms() if a["Namespace"] == "AWS/SQS"}
+    assert queues == watched_queues
+    watched_functions = {a["Dimensions"][0]["Value"]["Ref"] for a in _alarms()
+                         if a["Namespace"] == "AWS/Lambda" and a["MetricName"] == "Errors"}
+    assert watched_functions == set(FUNCTIONS)
+    for alarm in _alarms():
+        assert alarm["AlarmActions"] == [{"Ref": "OpsTopic"}]
+
+
+def test_sweeper_lag_and_failed_sends_alarms():
+    by_metric = {a["MetricName"]: a for a in _alarms() if a["Namespace"] == "Helpdesk"}
+    assert by_metric["SweeperLagSeconds"]["Threshold"] == 300
+    assert "SendsFailed" in by_metric
+    assert any(r["Type"] == "AWS::CloudWatch::Dashboard" for r in RESOURCES.values())
+
+
+def test_every_function_log_group_has_retention():
+    groups = [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::Logs::LogGroup"]
+    named = {g["LogGroupName"]["Fn::Sub"].split("${")[1].rstrip("}") for g in groups}
+    assert named == set(FUNCTIONS)
+    assert all(g["RetentionInDays"] > 0 for g in groups)

@@ -20,7 +20,7 @@ def _header_list(raw: bytes) -> list[dict[str, str]]:
 
 
 def ses_event(raw: bytes, *, message_id: str, recipients: list[str], received_at: datetime,
-              verdicts: dict[str, str] | None = None) -> dict[str, Any]:
+              verdicts: dict[str, str] | None = None, envelope_from: str | None = None) -> dict[str, Any]:
     headers = _header_list(raw)
     lookup = {h["name"].lower(): h["value"] for h in reversed(headers)}
     verdict = {**PASS, **(verdicts or {})}
@@ -35,7 +35,8 @@ def ses_event(raw: bytes, *, message_id: str, recipients: list[str], received_at
     }
     if "subject" in lookup:
         common["subject"] = lookup["subject"]
-    source = return_path.strip("<>") if return_path else (sender[0] if sender else "")
+    source = envelope_from if envelope_from is not None else (
+        return_path.strip("<>") if return_path else (sender[0] if sender else ""))
     return {"Records": [{
         "eventSource": "aws:ses",
         "eventVersion": "1.0",

@@ -266,7 +266,8 @@ class LocalRuntime:
     # -- mail ----------------------------------------------------------------------------------
 
     def deliver(self, raw: bytes, *, recipients: list[str] | None = None, verdicts: dict[str, str] | None = None,
-                message_id: str | None = None, store_raw: bool = True, repeat: int = 1) -> dict[str, Any]:
+                message_id: str | None = None, store_raw: bool = True, repeat: int = 1,
+                envelope_from: str | None = None) -> dict[str, Any]:
         """What SES does on receipt: the S3 action stores the raw MIME, then the Lambda action runs."""
         rule = self.aws.receipt_rule()
         s3_action = next(a["S3Action"] for a in rule["Actions"] if "S3Action" in a)
@@ -276,7 +277,7 @@ class LocalRuntime:
             self.aws.client("s3").put_object(Bucket=s3_action["BucketName"],
                                              Key=f"{s3_action['ObjectKeyPrefix']}{message_id}", Body=raw)
         event = ses_event(raw, message_id=message_id, recipients=recipients or [support],
-                          received_at=self.now(), verdicts=verdicts)
+                          received_at=self.now(), verdicts=verdicts, envelope_from=envelope_from)
         first: dict[str, Any] | None = None
         sent = 0
         for _ in range(repeat):
