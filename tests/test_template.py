@@ -182,3 +182,11 @@ def test_every_function_log_group_has_retention():
     named = {g["LogGroupName"]["Fn::Sub"].split("${")[1].rstrip("}") for g in groups}
     assert named == set(FUNCTIONS)
     assert all(g["RetentionInDays"] > 0 for g in groups)
+
+
+def test_report_schedules_default_to_the_default_policy_timezone():
+    from helpdesk.policy.loader import load_policy
+    from helpdesk.sla import timezone_of
+
+    policy = load_policy(TEMPLATE["Parameters"]["PolicyName"]["Default"])
+    assert TEMPLATE["Parameters"]["ReportTimezone"]["Default"] == timezone_of(policy, policy.default_severity)
