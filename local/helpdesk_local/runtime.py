@@ -14,6 +14,7 @@ import logging
 import os
 import uuid
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import policy
@@ -163,15 +164,21 @@ class LocalRuntime:
         return getattr(_load_module(logical_id, path), attribute)
 
     def invoke(self, logical_id: str, event: Any) -> Any:
-        function = self.aws.functions[logical_id]
         handler = self.handler(logical_id)
-        saved = {k: os.environ.get(k) for k in function.environment}
-        os.environ.update(function.environment)
+        with self.function_environment(logical_id), contextlib.redirect_stdout(self.log_stream), \
+                warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "No application metrics to publish")
+            return handler(event, FakeContext(function_name=logical_id))
+
+    @contextlib.contextmanager
+    def function_environment(self, logical_id: str) -> Iterator[None]:
+        """Run code in-process with the environment the template gives a function, then restore."""
+        environment = self.aws.functions[logical_id].environment
+        saved = {k: os.environ.get(k) for k in environment}
+        os.environ.update(environment)
         self.route_logs()
         try:
-            with contextlib.redirect_stdout(self.log_stream), warnings.catch_warnings():
-                warnings.filterwarnings("ignore", "No application metrics to publish")
-                return handler(event, FakeContext(function_name=function.logical_id))
+            yield
         finally:
             for key, value in saved.items():
                 if value is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -28,21 +27,9 @@ def fresh_survey_cache() -> Iterator[None]:
     survey.reset_cache()
 
 
-@contextlib.contextmanager
-def function_env(runtime: Any, logical_id: str = "SurveyFunction") -> Iterator[None]:
+def function_env(runtime: Any, logical_id: str = "SurveyFunction") -> Any:
     """Run domain code in-process with the environment the template gives a function."""
-    environment = runtime.aws.functions[logical_id].environment
-    saved = {k: os.environ.get(k) for k in environment}
-    os.environ.update(environment)
-    runtime.route_logs()
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    return runtime.function_environment(logical_id)
 
 
 def services(runtime: Any) -> Any:
