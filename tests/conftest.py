@@ -58,3 +58,6 @@ def make_mail(
 @pytest.fixture
 def mail():
     return make_mail
+
+
+from tests.browser import chromium  # noqa: E402,F401 - the shared session-scoped browser fixture

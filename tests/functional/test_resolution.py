@@ -78,7 +78,7 @@ def test_follow_ups_are_skipped_when_the_ticket_reopened(runtime):
 
 def test_post_incident_review_reminders_carry_a_skeleton(runtime):
     ticket = _open_and_resolve(runtime)
-    [debrief] = [e for e in runtime.staff_emails() if "Debrief due" in e.subject]
+    [debrief] = _mails(runtime, ticket, "Debrief due")
     text = debrief.body()
     assert debrief.destinations == ["support-team@example.com"]
     for part in ("1. Timeline", "reported by the customer", "escalated to", "status changed",

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
-import shutil
-import subprocess
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -440,38 +436,15 @@ def test_survey_server_serves_the_function_url_on_loopback(runtime, surveyed):
 
 # -- a real browser ---------------------------------------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Path:
-    if not CHROMIUM.exists() and shutil.which("apt-get"):
-        with contextlib.suppress(OSError, subprocess.SubprocessError):
-            subprocess.run(["apt-get", "update", "-qq"], capture_output=True, timeout=600, check=False)
-            env = {"DEBIAN_FRONTEND": "noninteractive", "PATH": "/usr/sbin:/usr/bin:/bin"}
-            subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], capture_output=True, timeout=900,
-                           check=False, env=env)
-    if not CHROMIUM.exists():
-        print("SKIP browser tests: Debian's chromium package could not be installed")
-        pytest.skip("chromium is not installed and apt-get could not install it")
-    return CHROMIUM
-
 
 @pytest.fixture
 def browser_page(chromium):
+    """A fresh page in the shared headless Chromium (tests/browser.py)."""
+    page = chromium.new_page()
     try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        print("SKIP browser tests: the playwright package is not installed in this virtualenv")
-        pytest.skip("playwright is not installed")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
+        yield page
+    finally:
+        page.close()
 
 
 def test_browser_rates_and_comments(runtime, surveyed, browser_page):

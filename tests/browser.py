@@ -1,7 +1,9 @@
-"""A headless Chromium (Debian's package, driven by Playwright) for rendering the report email.
+"""One headless Chromium per test process (Debian's package, driven by Playwright).
 
-If Chromium or Playwright is missing, setup tries to install them (apt-get as root, pip into the
-running interpreter) and skips the rendering tests, saying why, only when that fails.
+Reports and surveys share it: Playwright's sync API allows one instance per thread, so a second
+`sync_playwright()` in the same worker would fail. If Chromium or Playwright is missing, setup tries
+to install them (apt-get as root, pip into the running interpreter) and skips the browser tests,
+saying why, only when that fails.
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ def chromium() -> Iterator[Any]:
     """A launched Playwright Browser on Debian's Chromium (never a browser download)."""
     reason = ensure_chromium() or ensure_playwright()
     if reason:
-        print(f"SKIP report rendering: {reason}")
+        print(f"SKIP browser tests: {reason}")
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
