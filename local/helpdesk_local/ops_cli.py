@@ -7,7 +7,7 @@ import os
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from helpdesk.clock import parse_iso
+from helpdesk.clock import local_text
 from helpdesk.settings import CommonSettings
 from helpdesk.ticket_ops import TicketOps
 from helpdesk.ticket_state import OPEN_STATE
@@ -59,7 +59,7 @@ def format_show(view: dict[str, Any], timezone: str = "UTC") -> str:
     t, zone = view["ticket"], ZoneInfo(timezone)
 
     def local(value: str | None) -> str:
-        return parse_iso(value).astimezone(zone).strftime("%a %d %b %H:%M %Z") if value else "-"
+        return local_text(value, zone) or "-"
 
     lines = [f"Ticket #{t['number']}: {t.get('subject', '')}",
              f"  status {t.get('status')}  severity {t.get('severity')}  type {t.get('issue_type')}  "

@@ -6,7 +6,7 @@ installs a virtual clock so a two-day lifecycle runs in seconds.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Protocol
 
 
@@ -57,3 +57,8 @@ def iso(instant: datetime) -> str:
 
 def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def local_text(value: str | None, zone: tzinfo) -> str | None:
+    """A stored ISO timestamp as people read it in their timezone (`Mon 23 Nov 09:15 PST`)."""
+    return parse_iso(value).astimezone(zone).strftime("%a %d %b %H:%M %Z") if value else None

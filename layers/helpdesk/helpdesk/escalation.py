@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from helpdesk.aws.notifier import Notifier
 from helpdesk.aws.table import Update
 from helpdesk.aws.ticket_store import META, ticket_pk
-from helpdesk.clock import iso, parse_iso
+from helpdesk.clock import iso, local_text
 from helpdesk.due_work import claim, new_lease_owner, reschedule
 from helpdesk.errors import ConflictError, PermanentSendError, TransientAwsError
 from helpdesk.observability import logger, metric, metrics
@@ -195,8 +195,6 @@ class Escalator:
             "medium" if t.get("emotion") in ("angry", "frustrated") or triggers & AT_RISK_TRIGGERS else "low")
         zone = ZoneInfo(ctx.targets().timezone)
 
-        def local(value: str | None) -> str | None:
-            return parse_iso(value).astimezone(zone).strftime("%a %d %b %H:%M %Z") if value else None
 
         context = {
             "ticket": {"number": ctx.number, "subject": t.get("subject", ""), "status": ctx.status,
@@ -209,12 +207,13 @@ class Escalator:
                         "renewal": account.renewal_date.isoformat() if account.renewal_date else "not recorded",
                         "csm": account.csm_name or "unassigned", "sponsor": account.executive_sponsor or "none"},
             "requester": {"name": t.get("requester_name") or "", "email": t.get("requester", "")},
-            "timeline": [(label, local(t.get(key))) for label, key in (
+            "timeline": [(label, local_text(t.get(key), zone)) for label, key in (
                 ("Reported", "created_at"), ("Acknowledged to customer", "ack_sent_at"),
                 ("Picked up by staff", "acknowledged_at"), ("First response", "first_response_at"),
                 ("First-response target missed", "breached_first_response_at"),
                 ("Workaround", "workaround_at"), ("Resolved", "resolved_at")) if t.get(key)],
-            "due": {"first_response": local(t.get("first_response_due")), "resolution": local(t.get("resolution_due"))},
+            "due": {"first_response": local_text(t.get("first_response_due"), zone),
+                    "resolution": local_text(t.get("resolution_due"), zone)},
             "progress": list(t.get("progress") or [])[-5:],
             "risk": {"churn": churn, "revenue": f"${account.arr:,.0f} ARR" if churn != "low" and account.arr else
                      "none identified", "compliance": ", ".join(compliance) or "none identified"},

@@ -41,7 +41,7 @@ from helpdesk.outbox import deliver
 from helpdesk.policy.loader import policy_digest, policy_document
 from helpdesk.resolution import health_watch
 from helpdesk.settings import InboundSettings
-from helpdesk.sla import plan
+from helpdesk.sla import due_fields, plan
 from helpdesk.ticket_state import CLOSED, OPEN_STATE
 
 if TYPE_CHECKING:
@@ -442,12 +442,7 @@ class InboundProcessor:
             "created_at": iso(now), "updated_at": iso(now), "version": 1, "plan_version": 1, "customer_replies": 0,
             "state_key": OPEN_STATE, "state_at": iso(now),
             "policy_name": self.policy.name, "policy_digest": policy_digest(self.policy),
-            "first_response_due": iso(targets.first_response_due),
-            "first_response_seconds": int(targets.first_response.total_seconds()),
-            "excerpt": excerpt_lines(ctx.mail.new_text),
-            "resolution_due": iso(targets.resolution_due),
-            "workaround_due": iso(targets.workaround_due) if targets.workaround_due else None,
-            "update_every_seconds": int(targets.update_every.total_seconds()) if targets.update_every else None,
+            **due_fields(targets), "excerpt": excerpt_lines(ctx.mail.new_text),
             "modifiers": targets.modifiers, "after_hours": targets.after_hours, "paused_seconds": 0,
             "verdicts": ctx.record.verdicts.as_dict(), "ack_suppressed": suppressed, "progress": [],
             "recent": [recent_line(now, ctx.mail.from_name or ctx.sender, "wrote", ctx.mail.new_text)],
@@ -531,9 +526,6 @@ def _return_path(record: SesRecord, mail: InboundMail) -> str | None:
 
 def _mail_from_event(record: SesRecord) -> InboundMail:
     """A best-effort message from the headers SES put in the event, for when S3 has no body."""
-    mail = InboundMail(defects=["raw_mail_missing"])
-    for name, value in record.headers:
-        mail.headers.setdefault(name.lower(), []).append(clean_header_text(value, 4000))
     raw = "\r\n".join(f"{n}: {v}" for n, v in record.headers).encode("utf-8", "replace") + b"\r\n\r\n"
     parsed = parse_mail(raw)
     parsed.defects.append("raw_mail_missing")

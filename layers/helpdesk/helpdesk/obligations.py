@@ -17,8 +17,6 @@ from helpdesk.policy.calendar import business_hours_for
 from helpdesk.policy.models import Policy
 from helpdesk.sla import Targets, escalation_steps, next_update, warnings_for
 
-CLOSED = {"resolved", "closed"}
-
 
 def plan_items(store: TicketStore, policy: Policy, number: int, targets: Targets, account: Account,
                plan: int, *, first_response_open: bool = True, workaround_open: bool = True,

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from helpdesk.accounts import Account
 from helpdesk.aws.notifier import Notifier
 from helpdesk.aws.table import Update, Write, put
 from helpdesk.aws.ticket_store import META, TicketStore, ticket_pk
@@ -25,7 +26,7 @@ from helpdesk.policy.durations import humanize
 from helpdesk.rendering import render
 from helpdesk.settings import CommonSettings
 from helpdesk.sla import next_update
-from helpdesk.ticket_state import PolicySnapshots, TicketContext, load_context, minutes_between
+from helpdesk.ticket_state import PolicySnapshots, TicketContext, load_context
 
 
 @dataclass
@@ -71,8 +72,9 @@ class Work:
             return False
         return True
 
-    def owner_address(self, ctx: TicketContext) -> str:
-        return str(ctx.ticket.get("owner") or ctx.account.csm_email or self.settings.team_queue_address)
+    def owner_address(self, ticket: dict[str, Any], account: Account) -> str:
+        """Who owns a ticket: the assignee, else the account's CSM, else the team queue."""
+        return str(ticket.get("owner") or account.csm_email or self.settings.team_queue_address)
 
     def entry(self, number: int, kind: str, now: datetime, **fields: Any) -> Write:
         return put({"PK": ticket_pk(number), "SK": f"ENTRY#{iso(now)}#{kind}#{fields.get('tag', '')}",
@@ -176,7 +178,7 @@ class WarningSender:
             return Performed("warning", number, "skipped")
         due = parse_iso(ctx.ticket[f"{clock}_due"]) if ctx.ticket.get(f"{clock}_due") else None
         zone = ZoneInfo(ctx.targets().timezone)
-        to = work.owner_address(ctx)
+        to = work.owner_address(ctx.ticket, ctx.account)
         context = {
             "ticket": {"number": number, "subject": ctx.ticket.get("subject", ""), "status": ctx.status},
             "severity": {"id": ctx.ticket["severity"], "name": ctx.policy.severities[ctx.ticket["severity"]].name},
@@ -269,4 +271,4 @@ class UpdateSender:
         )
 
 
-__all__ = ["BreachChecker", "Performed", "UpdateSender", "WarningSender", "Work", "minutes_between"]
+__all__ = ["BreachChecker", "Performed", "UpdateSender", "WarningSender", "Work"]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from helpdesk.accounts import Account
+from helpdesk.clock import iso
 from helpdesk.policy.calendar import business_hours_for
 from helpdesk.policy.models import ALWAYS_OPEN, ModifierCondition, Policy
 
@@ -31,6 +32,14 @@ class Targets:
         """When `duration` of this ticket's clock has run, counting from opening and skipping pauses."""
         clock = business_hours_for(policy, self.clock, severity=self.severity, account_flags=account.flags)
         return clock.add(self.opened_at, duration + self.paused)
+
+
+def due_fields(targets: Targets) -> dict[str, object]:
+    """The ticket fields that mirror a plan's targets (set on opening, re-plans and resumes)."""
+    return {"first_response_due": iso(targets.first_response_due), "resolution_due": iso(targets.resolution_due),
+            "workaround_due": iso(targets.workaround_due) if targets.workaround_due else None,
+            "first_response_seconds": int(targets.first_response.total_seconds()),
+            "update_every_seconds": int(targets.update_every.total_seconds()) if targets.update_every else None}
 
 
 def _condition_matches(cond: ModifierCondition, account: Account, triggers: set[str], now: datetime) -> bool:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from helpdesk.accounts import Account
 from helpdesk.aws.ticket_store import ticket_pk
-from helpdesk.clock import iso, parse_iso
+from helpdesk.clock import iso, local_text
 from helpdesk.due_work import lease_until
 from helpdesk.mail.addresses import reply_address
 from helpdesk.mail.compose import OutboundMail
@@ -65,15 +65,10 @@ class StaffNotifier:
         sent = deliver(self.work.store, self.work.outbox, [job], self.work.clock.now(), self.work.job_failed)
         return Performed("staff_notify", number, "done" if sent else "deferred")
 
-    def owner_address(self, ticket: dict[str, Any], account: Account) -> str:
-        return str(ticket.get("owner") or account.csm_email or self.work.settings.team_queue_address)
-
     def build(self, ticket: dict[str, Any], account: Account, entry: dict[str, Any], policy: Policy) -> OutboundMail:
         settings, number = self.work.settings, int(ticket["number"])
         zone = ZoneInfo(timezone_of(policy, ticket["severity"]))
 
-        def local(value: str | None) -> str | None:
-            return parse_iso(value).astimezone(zone).strftime("%a %d %b %H:%M %Z") if value else None
 
         classification = entry.get("classification") or {}
         context = {
@@ -92,7 +87,7 @@ class StaffNotifier:
                         "industry": account.industry or "not recorded",
                         "renewal": account.renewal_date.isoformat() if account.renewal_date else "not recorded",
                         "since": account.customer_since.isoformat() if account.customer_since else "not recorded"},
-            "deadlines": [(label, local(ticket.get(key))) for label, key in (
+            "deadlines": [(label, local_text(ticket.get(key), zone)) for label, key in (
                 ("First response", "first_response_due"), ("Workaround", "workaround_due"),
                 ("Resolution", "resolution_due")) if ticket.get(key)],
             "recent": list(ticket.get("recent") or [])[-6:],
@@ -103,7 +98,7 @@ class StaffNotifier:
         rendered = render("staff_notification", context, policy.templates.override_dir)
         return OutboundMail(
             sender=settings.support_address, sender_name=settings.team_name,
-            to=[self.owner_address(ticket, account)], subject=rendered.subject, text=rendered.text,
+            to=[self.work.owner_address(ticket, account)], subject=rendered.subject, text=rendered.text,
             html=rendered.html,
             reply_to=reply_address(settings.support_address, number, self.work.signing_key, "staff"),
             auto_submitted="auto-generated", extra_headers={"X-Helpdesk-Ticket": str(number)},

@@ -246,7 +246,7 @@ class FeedbackNotifier:
         rendered = render("survey_feedback", context, ctx.policy.templates.override_dir)
         return OutboundMail(
             sender=settings.support_address, sender_name=settings.team_name,
-            to=[self.work.owner_address(ctx)], subject=rendered.subject, text=rendered.text,
+            to=[self.work.owner_address(ctx.ticket, ctx.account)], subject=rendered.subject, text=rendered.text,
             html=rendered.html,
             reply_to=reply_address(settings.support_address, ctx.number, self.work.signing_key, "staff"),
             auto_submitted="auto-generated", extra_headers={"X-Helpdesk-Ticket": str(ctx.number)},

@@ -22,6 +22,7 @@ from helpdesk.observability import logger, metric, metrics
 from helpdesk.performers import Work
 from helpdesk.policy.calendar import business_hours_for
 from helpdesk.resolution import resolution_writes
+from helpdesk.sla import due_fields
 from helpdesk.ticket_state import CLOSED, STATUSES, TicketContext, resolved_state
 
 MAX_PROGRESS = 30
@@ -140,7 +141,7 @@ class TicketOps:
             plan_no = int(ctx.ticket.get("plan_version", 1)) + 1
             ctx.ticket["severity"] = new
             targets = ctx.targets()
-            sets = {"severity": new, "plan_version": plan_no, **_due_fields(targets)}
+            sets = {"severity": new, "plan_version": plan_no, **due_fields(targets)}
             writes = [] if ctx.status == "pending" else self._plan_writes(ctx, targets, plan_no, now)
             entry = {"kind": "severity_changed", "actor": actor, "from": previous, "to": new}
             return Change(sets, entry, writes, f"Priority changed from {previous} to {new}")
@@ -266,7 +267,7 @@ class TicketOps:
         plan_no = int(ctx.ticket.get("plan_version", 1)) + 1
         ctx.ticket["paused_seconds"] = int(paused.total_seconds())
         targets = ctx.targets()
-        sets.update(paused_seconds=int(paused.total_seconds()), plan_version=plan_no, **_due_fields(targets))
+        sets.update(paused_seconds=int(paused.total_seconds()), plan_version=plan_no, **due_fields(targets))
         sets["waiting_seconds"] = int(ctx.ticket.get("waiting_seconds") or 0) + int((now - paused_at).total_seconds())
         return self._plan_writes(ctx, targets, plan_no, now)
 
@@ -275,13 +276,6 @@ class TicketOps:
                            first_response_open=not ctx.ticket.get("first_response_at"),
                            workaround_open=not ctx.ticket.get("workaround_at"), skip_before=now)
         return [put(item) for item in items]
-
-
-def _due_fields(targets: Any) -> dict[str, Any]:
-    return {"first_response_due": iso(targets.first_response_due), "resolution_due": iso(targets.resolution_due),
-            "workaround_due": iso(targets.workaround_due) if targets.workaround_due else None,
-            "first_response_seconds": int(targets.first_response.total_seconds()),
-            "update_every_seconds": int(targets.update_every.total_seconds()) if targets.update_every else None}
 
 
 def _who(actor: str) -> str:

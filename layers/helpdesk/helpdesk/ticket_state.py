@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from helpdesk.accounts import DEFAULT_DOMAIN, Account, candidate_domains, pick_account
@@ -89,8 +89,3 @@ def load_context(store: TicketStore, snapshots: PolicySnapshots, number: int) ->
     account_keys = [account_key(d) for d in [*candidate_domains(requester), DEFAULT_DOMAIN]]
     accounts = {i["domain"]: Account.from_item(i) for i in store.get_many(account_keys).values()}
     return TicketContext(ticket, pick_account(requester, accounts), snapshots.get(ticket.get("policy_digest")))
-
-
-def minutes_between(start: str | datetime, end: datetime) -> float:
-    begin = parse_iso(start) if isinstance(start, str) else start
-    return round((end - begin).total_seconds() / 60, 1)
