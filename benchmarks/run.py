@@ -50,7 +50,7 @@ class CallCounter:
 
 
 def api_calls() -> list[dict[str, Any]]:
-    from helpdesk.aws import clients
+    from helpdesk.adapters.aws import clients
     from helpdesk_local.runtime import LocalRuntime
 
     counter = CallCounter()
@@ -98,9 +98,9 @@ def api_calls() -> list[dict[str, Any]]:
 
 def _seed_open_tickets(runtime: Any, count: int, shards: int) -> None:
     """Open tickets with obligations that are not due yet, written directly (faster than mailing them)."""
-    from helpdesk.aws.table import marshal
-    from helpdesk.aws.ticket_store import due_shard
-    from helpdesk.clock import iso
+    from helpdesk.adapters.aws.store import due_shard
+    from helpdesk.adapters.aws.table import marshal
+    from helpdesk.core.clock import iso
 
     table = runtime.table()
     later = iso(runtime.now() + timedelta(days=7))
@@ -119,8 +119,8 @@ def _seed_open_tickets(runtime: Any, count: int, shards: int) -> None:
 
 
 def sweep_cost(sizes: tuple[int, ...] = (100, 1000, 10000), due: int = 10) -> list[dict[str, Any]]:
-    from helpdesk.aws import clients
-    from helpdesk.clock import iso
+    from helpdesk.adapters.aws import clients
+    from helpdesk.core.clock import iso
     from helpdesk_local.runtime import LocalRuntime
 
     rows = []
@@ -133,7 +133,7 @@ def sweep_cost(sizes: tuple[int, ...] = (100, 1000, 10000), due: int = 10) -> li
             runtime.sweep()  # anything the new tickets had due right away is done now
             _seed_open_tickets(runtime, size, 8)
             store = runtime.table()
-            from helpdesk.aws.ticket_store import TicketStore
+            from helpdesk.adapters.aws.store import TicketStore
 
             ts = TicketStore(store, 8)
             for number in numbers:  # exactly `due` obligations are due at the next sweep

@@ -4,9 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from helpdesk.inbound_event import process_event
-from helpdesk.observability import logger, metrics, tracer
-from helpdesk.wiring import inbound_processor
+from helpdesk.app.factory import inbound_processor
+from helpdesk.core.observability import logger, metrics, tracer
+from helpdesk.intake.batch import process_event
 
 
 @logger.inject_lambda_context(clear_state=True)

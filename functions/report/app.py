@@ -5,7 +5,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from helpdesk.observability import logger, metrics, tracer
+from helpdesk.core.observability import logger, metrics, tracer
 from helpdesk.reports.service import ReportRequest, report_service
 
 

@@ -6,8 +6,8 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from helpdesk.observability import logger, metrics, tracer
-from helpdesk.wiring import sweeper_services
+from helpdesk.app.factory import sweeper_services
+from helpdesk.core.observability import logger, metrics, tracer
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -4,8 +4,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from helpdesk.observability import logger, metrics, tracer
-from helpdesk.survey import survey_service
+from helpdesk.core.observability import logger, metrics, tracer
+from helpdesk.survey.service import survey_service
 
 
 @logger.inject_lambda_context(clear_state=True)

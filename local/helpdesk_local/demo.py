@@ -11,7 +11,7 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
-from helpdesk.aws.ticket_store import TicketStore
+from helpdesk.adapters.aws.store import TicketStore
 from helpdesk_local.cfn import ROOT
 from helpdesk_local.policy_cli import import_accounts
 from helpdesk_local.runtime import LocalRuntime, TimelineEvent

@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from helpdesk.accounts import DEFAULT_ACCOUNT, Account
+from helpdesk.accounts.model import DEFAULT_ACCOUNT, Account
 from helpdesk.classifier import Classifier
 from helpdesk.policy.loader import load_policy, preset_names
 

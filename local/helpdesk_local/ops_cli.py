@@ -7,10 +7,10 @@ import os
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from helpdesk.clock import local_text
-from helpdesk.settings import CommonSettings
-from helpdesk.ticket_ops import TicketOps
-from helpdesk.ticket_state import OPEN_STATE
+from helpdesk.app.settings import CommonSettings
+from helpdesk.core.clock import local_text
+from helpdesk.tickets.context import OPEN_STATE
+from helpdesk.tickets.operations import TicketOps
 from helpdesk_local.target import Target
 
 
@@ -19,7 +19,7 @@ def operator() -> str:
 
 
 def ops_for(target: Target) -> TicketOps:
-    from helpdesk.wiring import build_services
+    from helpdesk.app.factory import build_services
 
     return TicketOps(build_services(CommonSettings.from_env(target.environment)).work)
 

@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import ValidationError
 
-from helpdesk.accounts import DEFAULT_ACCOUNT, Account, AccountRecord, pick_account
-from helpdesk.aws.ticket_store import account_key
+from helpdesk.accounts.model import DEFAULT_ACCOUNT, Account, AccountRecord, pick_account
+from helpdesk.adapters.aws.store import account_key
 from helpdesk.classifier import Classifier
-from helpdesk.errors import PolicyError
+from helpdesk.core.errors import PolicyError
 from helpdesk.mail.parsing import parse_mail
 from helpdesk.policy.loader import load_policy, parse_policy, policy_path
-from helpdesk.sla import plan, schedule, timezone_of
+from helpdesk.sla.targets import plan, schedule, timezone_of
 
 
 class ImportRejectedError(ValueError):

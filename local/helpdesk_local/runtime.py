@@ -24,8 +24,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
-from helpdesk import wiring
-from helpdesk.clock import FixedClock, install_clock, iso, parse_iso
+from helpdesk.app import factory as wiring
+from helpdesk.core.clock import FixedClock, install_clock, iso, parse_iso
 from helpdesk_local.cfn import ROOT
 from helpdesk_local.embedded import ACCOUNT_ID, REGION, EmbeddedAws
 from helpdesk_local.events import scheduled_event, ses_event
@@ -372,7 +372,7 @@ class LocalRuntime:
     # -- state ---------------------------------------------------------------------------------
 
     def table(self) -> Any:
-        from helpdesk.aws.table import Table
+        from helpdesk.adapters.aws.table import Table
 
         return Table(self.aws.functions["InboundEmailFunction"].environment["TABLE_NAME"], self.aws.client("dynamodb"))
 
@@ -380,7 +380,7 @@ class LocalRuntime:
         return self.table().get(f"TICKET#{number}", "META")
 
     def ticket_items(self, number: int) -> list[dict[str, Any]]:
-        from helpdesk.aws.ticket_store import TicketStore
+        from helpdesk.adapters.aws.store import TicketStore
 
         return TicketStore(self.table()).ticket_items(number)
 

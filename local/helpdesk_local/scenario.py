@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from helpdesk.aws.ticket_store import TicketStore
+from helpdesk.adapters.aws.store import TicketStore
 from helpdesk.policy.durations import parse_duration
 from helpdesk_local.cfn import ROOT
 from helpdesk_local.policy_cli import import_accounts

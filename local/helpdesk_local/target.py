@@ -17,9 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from helpdesk.aws.table import Table
-from helpdesk.aws.ticket_store import TicketStore
-from helpdesk.clock import Clock, SystemClock, iso, parse_iso
+from helpdesk.adapters.aws.store import TicketStore
+from helpdesk.adapters.aws.table import Table
+from helpdesk.core.clock import Clock, SystemClock, iso, parse_iso
 from helpdesk_local.cfn import ROOT
 
 

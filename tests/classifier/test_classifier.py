@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpdesk.accounts import Account
+from helpdesk.accounts.model import Account
 from helpdesk.classifier import Classification, Classifier
 from helpdesk.mail.quotes import strip_quoted
 from helpdesk.policy.loader import CLASSIFIERS_DIR, load_policy, preset_names

@@ -74,7 +74,7 @@ def test_subdomains_resolve_to_parent_and_unknown_gets_default(runtime):
 
 
 def runtime_store(runtime):
-    from helpdesk.aws.ticket_store import TicketStore
+    from helpdesk.adapters.aws.store import TicketStore
 
     return TicketStore(runtime.table())
 

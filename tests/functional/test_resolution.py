@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from helpdesk.aws.ticket_store import TicketStore
+from helpdesk.adapters.aws.store import TicketStore
 from tests.conftest import ROOT, make_mail
 
 

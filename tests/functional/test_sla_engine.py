@@ -7,7 +7,7 @@ import threading
 from collections import Counter
 from datetime import timedelta
 
-from helpdesk.clock import parse_iso
+from helpdesk.core.clock import parse_iso
 from tests.conftest import make_mail
 
 OUTAGE = {"subject": "Production is down", "body": "Our platform is down, nobody can log in."}
@@ -62,7 +62,7 @@ def test_two_sweeps_at_the_same_moment_send_everything_exactly_once(runtime):
 
 
 def test_crash_after_send_before_completion_resends_exactly_once_after_the_lease(runtime, monkeypatch):
-    from helpdesk.performers import Work
+    from helpdesk.sla.performers import Work
 
     ticket = _open(runtime)
     runtime.run_until(runtime.now() + timedelta(minutes=29))
@@ -94,7 +94,7 @@ def test_crash_after_send_before_completion_resends_exactly_once_after_the_lease
 
 
 def test_crash_before_send_sends_on_the_next_sweep(runtime, monkeypatch):
-    from helpdesk.aws.mailer import Mailer
+    from helpdesk.adapters.aws.mailer import Mailer
 
     ticket = _open(runtime)
     runtime.run_until(runtime.now() + timedelta(minutes=29))
@@ -116,9 +116,9 @@ def test_crash_before_send_sends_on_the_next_sweep(runtime, monkeypatch):
 
 
 def test_nothing_due_is_lost_when_ses_and_sns_throttle_for_ten_minutes(runtime, monkeypatch):
-    from helpdesk.aws.mailer import Mailer
-    from helpdesk.aws.notifier import Notifier
-    from helpdesk.errors import TransientAwsError
+    from helpdesk.adapters.aws.mailer import Mailer
+    from helpdesk.adapters.aws.notifier import Notifier
+    from helpdesk.core.errors import TransientAwsError
 
     tickets = [_open(runtime, sender=f"ops{i}@acme{i}.example") for i in range(3)]
     storm_ends = runtime.now() + timedelta(minutes=10)
@@ -207,7 +207,7 @@ def test_acknowledging_stops_later_steps_of_the_chain(runtime):
 
 
 def test_escalation_messages_carry_filterable_attributes_and_executive_roles(runtime):
-    from helpdesk.aws.ticket_store import TicketStore
+    from helpdesk.adapters.aws.store import TicketStore
     from helpdesk_local.policy_cli import import_accounts
     from tests.conftest import ROOT
 
@@ -231,7 +231,7 @@ def test_escalation_messages_carry_filterable_attributes_and_executive_roles(run
 
 
 def test_sms_fits_one_gsm7_segment(runtime):
-    from helpdesk.escalation import _GSM7
+    from helpdesk.escalation.escalator import _GSM7
 
     _open(runtime, sender="ops@very-long-company-name-international-holdings.example",
           subject="Ünïcödé données perdues — système en panne",
@@ -271,8 +271,8 @@ def test_quiet_hours_defer_non_critical_notifications_without_dropping_them(runt
 
 
 def test_permanent_send_failure_is_recorded_and_reported_to_ops(runtime, monkeypatch):
-    from helpdesk.aws.mailer import Mailer
-    from helpdesk.errors import PermanentSendError
+    from helpdesk.adapters.aws.mailer import Mailer
+    from helpdesk.core.errors import PermanentSendError
 
     ticket = _open(runtime)
     real = Mailer.send_raw

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from helpdesk import survey
-from helpdesk.aws.ticket_store import ticket_pk
-from helpdesk.clock import iso, parse_iso
-from helpdesk.due_work import claim, new_lease_owner
-from helpdesk.errors import ConflictError
+from helpdesk.adapters.aws.store import ticket_pk
+from helpdesk.core.clock import iso, parse_iso
+from helpdesk.core.errors import ConflictError
+from helpdesk.sla.due_work import claim, new_lease_owner
+from helpdesk.survey import service as survey
 from tests.conftest import make_mail
 
 CUSTOMER = "ada@customer.example"

@@ -11,8 +11,8 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from helpdesk.clock import FixedClock
-from helpdesk.survey import Claim, SurveyTokens, TokenError, parse_claim
+from helpdesk.core.clock import FixedClock
+from helpdesk.survey.service import Claim, SurveyTokens, TokenError, parse_claim
 from helpdesk_local.survey_server import SurveyServer, function_url_event, rate, survey_links
 from tests.survey.conftest import CUSTOMER, open_and_resolve, send_survey, services
 
@@ -238,9 +238,9 @@ def test_a_resubmitted_comment_is_recorded_and_sent_once(runtime, surveyed):
 
 
 def test_owner_mail_that_could_not_go_out_at_once_is_sent_by_the_sweeper_path(runtime, surveyed):
-    from helpdesk.aws.ticket_store import ticket_pk
-    from helpdesk.due_work import claim, new_lease_owner
-    from helpdesk.survey import FeedbackNotifier, SurveySender
+    from helpdesk.adapters.aws.store import ticket_pk
+    from helpdesk.sla.due_work import claim, new_lease_owner
+    from helpdesk.survey.service import FeedbackNotifier, SurveySender
     from tests.survey.conftest import function_env
 
     rate(runtime, surveyed, 4, comment="All good now.")

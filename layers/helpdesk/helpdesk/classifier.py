@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from helpdesk.accounts import DEFAULT_ACCOUNT, Account
+from helpdesk.accounts.model import DEFAULT_ACCOUNT, Account
 from helpdesk.policy.models import ClassifierRules, ImpactThreshold, Policy
 
 MAX_CHARS = 20_000  # the opening of a message carries its point; this bounds the cost of 200 KB mail

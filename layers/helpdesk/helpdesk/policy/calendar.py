@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import TypeVar, get_args
 from zoneinfo import ZoneInfo
 
-from helpdesk.errors import PolicyError
+from helpdesk.core.errors import PolicyError
 from helpdesk.policy.models import ALWAYS_OPEN, Calendar, OpeningRange, Policy, Weekday
 
 Span = tuple[datetime, datetime]

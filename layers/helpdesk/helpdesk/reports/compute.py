@@ -56,9 +56,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from helpdesk.clock import iso, parse_iso
+from helpdesk.core.clock import iso, parse_iso
 from helpdesk.policy.models import Policy
-from helpdesk.ticket_state import CLOSED
+from helpdesk.tickets.context import CLOSED
 
 CLOCKS = ("first_response", "workaround", "resolution")
 CLOCK_NAMES = {"first_response": "first response", "workaround": "workaround", "resolution": "resolution"}

@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from helpdesk.mail.parsing import clean_header_text
-from helpdesk.rendering import TEMPLATE_DIR
+from helpdesk.messages.rendering import TEMPLATE_DIR
 from helpdesk.reports.compute import (
     CSAT_GOAL,
     ESCALATION_GOAL,
@@ -121,7 +121,7 @@ def subject(report: Report, team_name: str) -> str:
 
 @lru_cache(maxsize=1)
 def _environment() -> Any:
-    import jinja2  # deferred, as in helpdesk.rendering
+    import jinja2  # deferred, as in helpdesk.messages.rendering
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)

@@ -26,13 +26,14 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from helpdesk.aws.blobs import BlobStore
-from helpdesk.aws.mailer import Mailer
-from helpdesk.aws.table import Table
-from helpdesk.aws.ticket_store import TicketStore
-from helpdesk.clock import Clock, current_clock, parse_iso
+from helpdesk.adapters.aws.blobs import BlobStore
+from helpdesk.adapters.aws.mailer import Mailer
+from helpdesk.adapters.aws.store import TicketStore
+from helpdesk.adapters.aws.table import Table
+from helpdesk.app.settings import ReportSettings
+from helpdesk.core.clock import Clock, current_clock, parse_iso
+from helpdesk.core.observability import logger, metrics
 from helpdesk.mail.compose import OutboundMail, compose
-from helpdesk.observability import logger, metrics
 from helpdesk.policy.loader import load_policy
 from helpdesk.policy.models import Policy
 from helpdesk.reports import render
@@ -45,9 +46,8 @@ from helpdesk.reports.compute import (
     previous_period,
     resolved_months,
 )
-from helpdesk.settings import ReportSettings
-from helpdesk.sla import timezone_of
-from helpdesk.ticket_state import OPEN_STATE
+from helpdesk.sla.targets import timezone_of
+from helpdesk.tickets.context import OPEN_STATE
 
 RESOLVED_LOOKAHEAD = timedelta(days=31)
 FORMATS = ("html", "csv", "json")
