@@ -4,7 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from helpdesk.app.factory import inbound_processor
+from helpdesk.app import factory
 from helpdesk.core.observability import logger, metrics, tracer
 from helpdesk.intake.batch import process_event
 
@@ -13,4 +13,4 @@ from helpdesk.intake.batch import process_event
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return {"outcomes": process_event(event, inbound_processor())}
+    return {"outcomes": process_event(event, factory.inbound())}

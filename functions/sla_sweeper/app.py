@@ -6,7 +6,7 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from helpdesk.app.factory import sweeper_services
+from helpdesk.app import factory
 from helpdesk.core.observability import logger, metrics, tracer
 
 
@@ -16,4 +16,4 @@ from helpdesk.core.observability import logger, metrics, tracer
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     scheduled = parse(event=event, model=EventBridgeModel)
     logger.append_keys(schedule_time=scheduled.time.isoformat())
-    return sweeper_services().sweeper.run(context.get_remaining_time_in_millis).as_dict()
+    return factory.sweeper().sweeper.run(context.get_remaining_time_in_millis).as_dict()

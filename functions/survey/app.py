@@ -4,12 +4,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from helpdesk.app import factory
 from helpdesk.core.observability import logger, metrics, tracer
-from helpdesk.survey.service import survey_service
 
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return survey_service().handle(event)
+    return factory.survey().handle(event)

@@ -190,7 +190,7 @@ def _ticket_op(args: argparse.Namespace) -> int:
     except TicketOpError as exc:
         print(f"helpdesk {args.command}: {exc}", file=sys.stderr)
         return 1
-    print(f"#{ticket['number']}: status {ticket['status']}, severity {ticket['severity']}")
+    print(f"#{ticket.number}: status {ticket.status}, severity {ticket.severity}")
     return 0
 
 

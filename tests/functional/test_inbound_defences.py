@@ -152,12 +152,12 @@ def test_same_event_three_times_at_once_makes_one_ticket_and_one_ack(runtime, ma
 
 
 def test_crash_after_ticket_before_ack_is_finished_by_the_retry(runtime, mail, monkeypatch):
-    import helpdesk.intake.processor as inbound
+    from helpdesk.sla.due_work import DueWork
 
     def crash(*args, **kwargs):
         raise RuntimeError("crash between the transaction and the sends")
 
-    monkeypatch.setattr(inbound, "deliver", crash)
+    monkeypatch.setattr(DueWork, "run_many", crash)
     with pytest.raises(Exception, match="records failed"):
         runtime.deliver(mail(), message_id="crash-1")
     assert runtime.emails() == []

@@ -59,6 +59,20 @@ def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
-def local_text(value: str | None, zone: tzinfo) -> str | None:
-    """A stored ISO timestamp as people read it in their timezone (`Mon 23 Nov 09:15 PST`)."""
-    return parse_iso(value).astimezone(zone).strftime("%a %d %b %H:%M %Z") if value else None
+# How people read an instant in their timezone; one table, so every message says times the same way.
+LOCAL_FORMATS = {
+    "time": "%a %d %b %H:%M %Z",  # Mon 23 Nov 09:15 PST
+    "long": "%a %d %b %Y, %H:%M %Z",  # Mon 23 Nov 2026, 09:15 PST
+    "day": "%a %d %b",  # Mon 23 Nov
+    "date": "%a %d %b %Y",  # Mon 23 Nov 2026
+    "weekday_time": "%a %H:%M",  # Mon 09:15
+    "month_day": "%d %B %Y",  # 23 November 2026
+}
+
+
+def local_text(value: datetime | str | None, zone: tzinfo, style: str = "time") -> str | None:
+    """An instant (or a stored ISO timestamp) as people read it in their timezone."""
+    if not value:
+        return None
+    instant = parse_iso(value) if isinstance(value, str) else value
+    return instant.astimezone(zone).strftime(LOCAL_FORMATS[style])

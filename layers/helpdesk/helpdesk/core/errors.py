@@ -18,7 +18,18 @@ class RawMailMissingError(HelpdeskError):
 
 
 class ConflictError(HelpdeskError):
-    """A conditional write lost a race; someone else already did the work."""
+    """A conditional write lost a race; someone else already did the work.
+
+    `labels` name the writes whose conditions failed, so callers can tell a duplicate delivery
+    ("inbound") from a concurrent change ("ticket") without parsing messages.
+    """
+
+    def __init__(self, *labels: str) -> None:
+        super().__init__(",".join(labels) or "conditional write failed")
+        self.labels = frozenset(labels)
+
+    def involves(self, label: str) -> bool:
+        return label in self.labels
 
 
 class PolicyError(HelpdeskError):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from contextlib import contextmanager
 from typing import Any
 
@@ -65,3 +67,35 @@ def metric(name: str, value: float = 1, unit: str = "Count", **dimensions: str) 
                        default_dimensions={"service": SERVICE}) as record:
         for key, dimension in dimensions.items():
             record.add_dimension(name=key, value=str(dimension))
+
+
+_SCRUB = re.compile(
+    r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"  # addresses, including plus-address tokens
+    r"|\+?\d[\d ().-]{7,}\d"  # phone numbers
+    r"|\b[A-Za-z0-9_-]{24,}\b"  # tokens, keys and signatures
+)
+
+
+def scrub(text: str, limit: int = 300) -> str:
+    """Error text safe for logs: addresses, phone numbers and tokens replaced, length bounded."""
+    return _SCRUB.sub("[redacted]", text or "")[:limit]
+
+
+def where(exc: BaseException) -> str:
+    """The innermost frame of our own code that raised, as `module:line`, for logs without tracebacks."""
+    tb, found = exc.__traceback__, ""
+    while tb is not None:
+        name = tb.tb_frame.f_globals.get("__name__", "")
+        if name.startswith("helpdesk"):
+            found = f"{name}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return found
+
+
+def quiet_aws_loggers() -> None:
+    """botocore logs request bodies (addresses, subjects, text) at DEBUG; keep it at WARNING always."""
+    for name in ("botocore", "boto3", "urllib3", "s3transfer"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+quiet_aws_loggers()

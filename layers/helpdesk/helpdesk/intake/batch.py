@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from helpdesk.core.errors import TransientAwsError
-from helpdesk.core.observability import logger, metrics
+from helpdesk.core.observability import logger, metrics, scrub, where
 from helpdesk.intake.processor import InboundProcessor, Outcome
 from helpdesk.intake.ses_event import InvalidRecordError, read_record
 
@@ -37,10 +37,12 @@ def process_event(event: Any, processor: InboundProcessor) -> list[dict[str, Any
             outcome: Outcome = processor.handle(record)
             outcomes.append(outcome.as_dict())
         except TransientAwsError as exc:
-            logger.warning("record_transient_failure", extra={"index": index, "error": str(exc)})
+            logger.warning("record_transient_failure", extra={"index": index, "error": scrub(str(exc))})
             failures.append(exc)
         except Exception as exc:  # noqa: BLE001 - logged, then re-raised below so the event is retried
-            logger.exception("record_failed", extra={"index": index, "error_type": type(exc).__name__})
+            # The message text is scrubbed: exceptions can quote addresses or subjects.
+            logger.error("record_failed", extra={"index": index, "error_type": type(exc).__name__,
+                                                 "error": scrub(str(exc)), "where": where(exc)})
             failures.append(exc)
         finally:
             logger.remove_keys(["ticket", "ses_message_id"])

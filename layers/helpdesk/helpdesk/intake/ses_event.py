@@ -21,6 +21,8 @@ from aws_lambda_powertools.utilities.parser.models import (
 )
 from pydantic import Field, ValidationError
 
+from helpdesk.tickets.records import Verdicts
+
 
 class LenientCommonHeaders(SesMailCommonHeaders):
     header_from: list[str] = Field(default_factory=list, alias="from")
@@ -50,18 +52,6 @@ class InboundSesMessage(SesMessage):
 
 class InboundSesRecord(SesRecordModel):
     ses: InboundSesMessage
-
-
-@dataclass(frozen=True)
-class Verdicts:
-    spam: str
-    virus: str
-    spf: str
-    dkim: str
-    dmarc: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"spam": self.spam, "virus": self.virus, "spf": self.spf, "dkim": self.dkim, "dmarc": self.dmarc}
 
 
 @dataclass(frozen=True)

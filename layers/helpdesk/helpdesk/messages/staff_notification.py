@@ -3,103 +3,90 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from helpdesk.accounts.model import Account
-from helpdesk.adapters.aws.store import ticket_pk
-from helpdesk.core.clock import iso, local_text
-from helpdesk.mail.addresses import reply_address
+from helpdesk.core.clock import Clock, local_text
 from helpdesk.mail.compose import OutboundMail
-from helpdesk.messages.outbox import Job, deliver
-from helpdesk.messages.rendering import render
-from helpdesk.policy.models import Policy
-from helpdesk.sla.due_work import lease_until
-from helpdesk.sla.performers import Performed, Work
+from helpdesk.messages.outbox import MailFactory, Outbox
+from helpdesk.sla.due import DueItem
+from helpdesk.sla.due_work import Done, Skip
 from helpdesk.sla.targets import timezone_of
+from helpdesk.tickets.commands import command_help
+from helpdesk.tickets.records import Entry, Ticket
 
-COMMANDS = [
-    ("#ack", "take ownership; stops the escalation chain"),
-    ("#status investigating|pending|workaround|resolved|closed", "pending pauses the SLA clocks"),
-    ("#priority P1", "change severity (any alias works); clocks are re-planned"),
-    ("#assign person@yourcompany.com", "hand the ticket to someone else"),
-    ("#note", "the whole reply is an internal note, never sent to the customer"),
-    ("#update <text>", "the status line customers see in their regular updates"),
-    ("#escalate L2 <reason>", "escalate by hand"),
-    ("#rootcause <text>", "recorded for the resolution summary"),
-    ("#prevention <text>", "recorded for the resolution summary"),
-    ("#tag <name>", "label the ticket"),
-    ("#type bug|feature|training|configuration|integration|billing", "correct the issue type"),
-]
+if TYPE_CHECKING:
+    from helpdesk.policy.models import Policy
+    from helpdesk.tickets.context import TicketContext
+
+KIND = "staff_notify"
 
 
-def notify_sk(entry_sk: str) -> str:
-    return "DUE#notify#" + hashlib.blake2b(entry_sk.encode(), digest_size=8).hexdigest()
+def notify_id(entry_id: str) -> str:
+    return "notify#" + hashlib.blake2b(entry_id.encode(), digest_size=8).hexdigest()
 
 
-class StaffNotifier:
-    def __init__(self, work: Work) -> None:
-        self.work = work
-
-    def obligation(self, number: int, entry_sk: str, now: datetime, owner: str) -> dict[str, Any]:
-        return self.work.store.due_item(number, notify_sk(entry_sk), "staff_notify", iso(now),
-                                        {"entry_sk": entry_sk}, lease_owner=owner, lease_until=lease_until(now))
-
-    def job(self, ticket: dict[str, Any], account: Account, entry: dict[str, Any], policy: Policy, owner: str,
-            attempts: int = 1) -> Job:
-        number = int(ticket["number"])
-        mail = self.build(ticket, account, entry, policy)
-        return Job(ticket_pk(number), notify_sk(entry["SK"]), owner, number, "staff_notification", mail, attempts,
-                   visibility="internal")
-
-    def perform(self, item: dict[str, Any], owner: str) -> Performed:
-        number = int(item["ticket"])
-        ctx = self.work.context(number)
-        entry = self.work.store.get_many([(ticket_pk(number), item["payload"]["entry_sk"])]).get(
-            (ticket_pk(number), item["payload"]["entry_sk"]))
-        if ctx is None or entry is None:
-            self.work.finish(item, owner, [], outcome="nothing_to_notify")
-            return Performed("staff_notify", number, "skipped")
-        job = self.job(ctx.ticket, ctx.account, entry, ctx.policy, owner, int(item.get("attempts") or 1))
-        sent = deliver(self.work.store, self.work.outbox, [job], self.work.clock.now(), self.work.job_failed)
-        return Performed("staff_notify", number, "done" if sent else "deferred")
-
-    def build(self, ticket: dict[str, Any], account: Account, entry: dict[str, Any], policy: Policy) -> OutboundMail:
-        settings, number = self.work.settings, int(ticket["number"])
-        zone = ZoneInfo(timezone_of(policy, ticket["severity"]))
+def owner_address(ticket: Ticket, account: Account, team_queue: str) -> str:
+    """Who owns a ticket: the assignee, else the account's CSM, else the team queue."""
+    return ticket.owner or account.csm_email or team_queue
 
 
-        classification = entry.get("classification") or {}
+def account_facts(account: Account) -> dict[str, str]:
+    return {"name": account.name, "arr": f"${account.arr:,.0f}" if account.arr else "not recorded",
+            "tier": ", ".join(sorted(account.flags)) or "standard",
+            "industry": account.industry or "not recorded",
+            "renewal": account.renewal_date.isoformat() if account.renewal_date else "not recorded",
+            "since": account.customer_since.isoformat() if account.customer_since else "not recorded"}
+
+
+class StaffNotifications:
+    """Performs `staff_notify` items: the owner gets the customer's new text and the ticket's facts."""
+
+    plan_bound = False
+
+    def __init__(self, factory: MailFactory, outbox: Outbox, clock: Clock) -> None:
+        self.factory = factory
+        self.outbox = outbox
+        self.clock = clock
+
+    @staticmethod
+    def item_for(entry: Entry, lease: Any) -> DueItem:
+        """The notification about `entry`, leased to the caller's fast path, with the entry attached."""
+        item: DueItem = lease(entry.ticket, notify_id(entry.id), KIND, {"entry_id": entry.id})
+        item.attached = entry
+        return item
+
+    def perform(self, item: DueItem, ctx: TicketContext | None) -> Done | Skip:
+        assert ctx is not None
+        entry = item.attached or self.outbox.store.tickets.entry(ctx.number, item.payload["entry_id"])
+        if entry is None:
+            return Skip("nothing_to_notify")
+        mail = self.build(ctx.ticket, ctx.account, entry, ctx.policy)
+        sent = self.outbox.send(ctx.number, "staff_notification", mail, self.clock.now(), visibility="internal")
+        return Done(sent.writes, "sent", {"sent_message_id": sent.ses_message_id})
+
+    def build(self, ticket: Ticket, account: Account, entry: Entry, policy: Policy) -> OutboundMail:
+        zone = ZoneInfo(timezone_of(policy, ticket.severity))
+        classification = entry.classification or {}
         context = {
-            "ticket": {"number": number, "subject": ticket.get("subject", ""), "status": ticket.get("status"),
-                       "severity": ticket["severity"], "severity_name": policy.severities[ticket["severity"]].name,
-                       "issue_type": ticket.get("issue_type"), "emotion": ticket.get("emotion"),
-                       "triggers": list(ticket.get("triggers") or [])},
-            "new": entry.get("kind") == "customer_message",
-            "requester": {"name": ticket.get("requester_name") or "", "email": ticket.get("requester", "")},
-            "text": entry.get("text") or "(no text)",
-            "truncated": bool(entry.get("text_truncated")),
-            "attachments": [a["name"] for a in entry.get("attachments") or []],
+            "ticket": {"number": ticket.number, "subject": ticket.subject, "status": ticket.status,
+                       "severity": ticket.severity, "severity_name": policy.severities[ticket.severity].name,
+                       "issue_type": ticket.issue_type, "emotion": ticket.emotion, "triggers": list(ticket.triggers)},
+            "new": entry.kind == "customer_message",
+            "requester": {"name": ticket.requester_name, "email": ticket.requester},
+            "text": entry.text or "(no text)",
+            "truncated": entry.text_truncated,
+            "attachments": [a.name for a in entry.attachments],
             "evidence": classification.get("evidence") or [],
-            "account": {"name": account.name, "arr": f"${account.arr:,.0f}" if account.arr else "not recorded",
-                        "tier": ", ".join(sorted(account.flags)) or "standard",
-                        "industry": account.industry or "not recorded",
-                        "renewal": account.renewal_date.isoformat() if account.renewal_date else "not recorded",
-                        "since": account.customer_since.isoformat() if account.customer_since else "not recorded"},
-            "deadlines": [(label, local_text(ticket.get(key), zone)) for label, key in (
-                ("First response", "first_response_due"), ("Workaround", "workaround_due"),
-                ("Resolution", "resolution_due")) if ticket.get(key)],
-            "recent": list(ticket.get("recent") or [])[-6:],
-            "health_watch": ticket.get("health_watch"),
-            "commands": COMMANDS,
-            "team_name": settings.team_name,
+            "account": account_facts(account),
+            "deadlines": [(label, local_text(ticket.due(clock), zone)) for label, clock in (
+                ("First response", "first_response"), ("Workaround", "workaround"),
+                ("Resolution", "resolution")) if ticket.due(clock)],
+            "recent": list(ticket.recent)[-6:],
+            "health_watch": ticket.health_watch.model_dump(mode="json") if ticket.health_watch else None,
+            "commands": command_help(),
+            "team_name": self.factory.sender.team_name,
         }
-        rendered = render("staff_notification", context, policy.templates.override_dir)
-        return OutboundMail(
-            sender=settings.support_address, sender_name=settings.team_name,
-            to=[self.work.owner_address(ticket, account)], subject=rendered.subject, text=rendered.text,
-            html=rendered.html,
-            reply_to=reply_address(settings.support_address, number, self.work.signing_key, "staff"),
-            auto_submitted="auto-generated", extra_headers={"X-Helpdesk-Ticket": str(number)},
-        )
+        to = owner_address(ticket, account, self.factory.sender.team_queue)
+        return self.factory.to_staff(ticket.number, to, "staff_notification", context, policy)

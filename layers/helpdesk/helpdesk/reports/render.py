@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from helpdesk.mail.parsing import clean_header_text
-from helpdesk.messages.rendering import TEMPLATE_DIR
+from helpdesk.messages import rendering
 from helpdesk.reports.compute import (
     CSAT_GOAL,
     ESCALATION_GOAL,
@@ -120,15 +120,12 @@ def subject(report: Report, team_name: str) -> str:
 # -- HTML --------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
-def _environment() -> Any:
-    import jinja2  # deferred, as in helpdesk.messages.rendering
-
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(minutes=minutes, percent=percent, plural=plural, target=target_text, ratio=ratio_text,
-                       goal_actual=goal_actual, goal_target=goal_target)
-    env.globals.update(colours=COLOURS, bar_width=bar_width, rate_status=rate_status, goals=GOALS)
-    return env
+def _register_template_helpers() -> None:
+    """The report template's filters join the one environment (once per process)."""
+    rendering.register(
+        filters={"minutes": minutes, "percent": percent, "plural": plural, "target": target_text,
+                 "ratio": ratio_text, "goal_actual": goal_actual, "goal_target": goal_target},
+        globals_={"colours": COLOURS, "bar_width": bar_width, "rate_status": rate_status, "goals": GOALS})
 
 
 def bar_width(value: float | None, scale: float = 100.0) -> int:
@@ -152,7 +149,8 @@ def html(report: Report, team_name: str) -> str:
         "csat_scale": max(report.overall.csat.distribution.values() or [0]) or 1,
         "nps_scale": max(report.overall.nps.distribution.values() or [0]) or 1,
     }
-    return _environment().get_template(TEMPLATE).render(context)
+    _register_template_helpers()
+    return rendering.render_page(TEMPLATE.removesuffix(".html.j2"), context)
 
 
 # -- text --------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from helpdesk.accounts.model import Account
-from helpdesk.core.clock import iso
 from helpdesk.policy.calendar import business_hours_for
 from helpdesk.policy.models import ALWAYS_OPEN, ModifierCondition, Policy
 
@@ -36,8 +35,8 @@ class Targets:
 
 def due_fields(targets: Targets) -> dict[str, object]:
     """The ticket fields that mirror a plan's targets (set on opening, re-plans and resumes)."""
-    return {"first_response_due": iso(targets.first_response_due), "resolution_due": iso(targets.resolution_due),
-            "workaround_due": iso(targets.workaround_due) if targets.workaround_due else None,
+    return {"first_response_due": targets.first_response_due, "resolution_due": targets.resolution_due,
+            "workaround_due": targets.workaround_due,
             "first_response_seconds": int(targets.first_response.total_seconds()),
             "update_every_seconds": int(targets.update_every.total_seconds()) if targets.update_every else None}
 

@@ -1,67 +1,62 @@
-"""Reading a ticket back with everything its obligations need: its policy snapshot and account."""
+"""A ticket read back with what every decision about it needs: its policy snapshot and account."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
-from helpdesk.accounts.model import DEFAULT_DOMAIN, Account, candidate_domains, pick_account
-from helpdesk.adapters.aws.store import META, TicketStore, account_key, policy_key, ticket_pk
-from helpdesk.core.clock import parse_iso
+from helpdesk.accounts.model import Account
 from helpdesk.policy.loader import policy_digest, validate_policy
 from helpdesk.policy.models import Policy
 from helpdesk.sla.targets import Targets, plan
+from helpdesk.tickets.records import Ticket
 
-CLOSED = frozenset({"resolved", "closed"})
-OPEN_STATE = "open"
-
-
-def resolved_state(resolved_at: str) -> str:
-    """ByState partition for tickets resolved in a month (reports read one month at a time)."""
-    return f"resolved#{resolved_at[:7]}"
-STATUSES = ("new", "acknowledged", "investigating", "pending", "workaround", "resolved", "closed")
+if TYPE_CHECKING:
+    from helpdesk.adapters.aws.store import Store
 
 
 @dataclass
 class TicketContext:
-    ticket: dict[str, Any]
+    ticket: Ticket
     account: Account
     policy: Policy
 
     @property
     def number(self) -> int:
-        return int(self.ticket["number"])
+        return self.ticket.number
 
     @property
     def status(self) -> str:
-        return str(self.ticket.get("status", "new"))
+        return self.ticket.status
 
     @property
     def closed(self) -> bool:
-        return self.status in CLOSED
+        return self.ticket.closed
+
+    @property
+    def severity(self) -> str:
+        return self.ticket.severity
 
     def targets(self) -> Targets:
-        return plan(self.policy, self.ticket["severity"], parse_iso(self.ticket["created_at"]), self.account,
-                    self.ticket.get("triggers") or (), timedelta(seconds=int(self.ticket.get("paused_seconds") or 0)))
+        return plan(self.policy, self.ticket.severity, self.ticket.created_at, self.account, self.ticket.triggers,
+                    timedelta(seconds=self.ticket.paused_seconds))
 
     def condition_met(self, condition: str | None) -> bool:
-        """Whether the thing an escalation step waits for has happened (so the step must not fire)."""
-        if self.ticket.get("chain_stopped_at"):
+        """Whether what an escalation step waits for has happened (so the step must not fire)."""
+        ticket = self.ticket
+        if ticket.chain_stopped_at:
             return True
-        if condition == "acknowledged":
-            return bool(self.ticket.get("acknowledged_at")) or self.closed
-        if condition == "first_response":
-            return bool(self.ticket.get("first_response_at")) or self.closed
-        if condition == "resolved":
-            return self.closed
-        return False
+        reached = {"acknowledged": ticket.acknowledged_at, "first_response": ticket.first_response_at}
+        if condition in reached:
+            return bool(reached[condition]) or self.closed
+        return self.closed if condition == "resolved" else False
 
 
 class PolicySnapshots:
     """Open tickets keep the rules they opened under; snapshots are cached per container."""
 
-    def __init__(self, store: TicketStore, current: Policy) -> None:
+    def __init__(self, store: Store, current: Policy) -> None:
         self.store = store
         self.current = current
         self._cache: dict[str, Policy] = {policy_digest(current): current}
@@ -70,22 +65,27 @@ class PolicySnapshots:
         if not digest:
             return self.current
         if digest not in self._cache:
-            pk, sk = policy_key(digest)
-            found = self.store.get_many([(pk, sk)]).get((pk, sk))
-            self._cache[digest] = validate_policy(found["document"], f"snapshot {digest}") if found else self.current
+            document = self.store.policies.document(digest)
+            self._cache[digest] = validate_policy(document, f"snapshot {digest}") if document else self.current
         return self._cache[digest]
 
 
-def load_context(store: TicketStore, snapshots: PolicySnapshots, number: int) -> TicketContext | None:
-    """Ticket and account in one BatchGetItem (plus the policy snapshot the first time it is seen)."""
-    ticket_key = (ticket_pk(number), META)
-    keys = [ticket_key]
-    requester = None
-    found = store.get_many(keys)
-    ticket = found.get(ticket_key)
-    if ticket is None:
-        return None
-    requester = ticket.get("requester", "")
-    account_keys = [account_key(d) for d in [*candidate_domains(requester), DEFAULT_DOMAIN]]
-    accounts = {i["domain"]: Account.from_item(i) for i in store.get_many(account_keys).values()}
-    return TicketContext(ticket, pick_account(requester, accounts), snapshots.get(ticket.get("policy_digest")))
+class Contexts:
+    """Loads ticket contexts: the ticket and its account in one BatchGetItem, plus the snapshot once."""
+
+    def __init__(self, store: Store, snapshots: PolicySnapshots) -> None:
+        self.store = store
+        self.snapshots = snapshots
+
+    @property
+    def policy(self) -> Policy:
+        return self.snapshots.current
+
+    def load(self, number: int) -> TicketContext | None:
+        ticket = self.store.tickets.get(number)
+        if ticket is None:
+            return None
+        return self.of(ticket, self.store.account_for(ticket.requester))
+
+    def of(self, ticket: Ticket, account: Account) -> TicketContext:
+        return TicketContext(ticket, account, self.snapshots.get(ticket.policy_digest))

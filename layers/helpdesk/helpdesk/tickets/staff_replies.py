@@ -1,289 +1,163 @@
-"""Staff answer by replying to their notification: commands on top, the public reply below.
+"""Staff answer by replying to a notification: commands on the first lines, the answer below.
 
-A reply counts as staff only with a staff domain, a DKIM or DMARC PASS and a valid staff token
-for this ticket. All commands are validated before any is applied, and then everything (ticket
-changes, the relay to the customer and the confirmation to staff) commits in one transaction.
+A reply counts as staff only when intake has proven it (a staff domain, DMARC PASS and a valid
+staff token for this ticket). All commands are validated before any is applied; then the ticket
+changes, the relay to the customer and the confirmation to staff commit in one transaction and
+go out on the fast path.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from helpdesk.accounts.model import Account
-from helpdesk.adapters.aws.store import META, ticket_pk
-from helpdesk.adapters.aws.table import Write, put
-from helpdesk.core.clock import iso
-from helpdesk.mail.addresses import reply_address
+from helpdesk.core.clock import Clock
 from helpdesk.mail.compose import OutboundMail
-from helpdesk.mail.parsing import InboundMail
-from helpdesk.messages.outbox import Job, deliver
-from helpdesk.messages.rendering import render
-from helpdesk.messages.staff_notification import COMMANDS
-from helpdesk.policy.models import Policy
-from helpdesk.sla.due_work import lease_until
-from helpdesk.sla.performers import Performed, Work
-from helpdesk.tickets.context import STATUSES
-from helpdesk.tickets.operations import Builder, TicketOpError, TicketOps
+from helpdesk.messages.outbox import MailFactory, Outbox
+from helpdesk.sla.due import DueItem
+from helpdesk.sla.due_work import Done, DueWork, Skip
+from helpdesk.tickets import changes, commands
+from helpdesk.tickets.commands import ParsedReply, command_help
+from helpdesk.tickets.operations import TicketOps
+from helpdesk.tickets.records import Attachment, Entry, Ticket, TicketPatch
 
-_COMMAND = re.compile(r"^#([a-z_]+)\b\s*(.*)$", re.IGNORECASE)
-TYPES = {"bug": "bug", "feature": "feature_request", "training": "training_or_question",
-         "question": "training_or_question", "configuration": "configuration", "integration": "integration",
-         "billing": "billing"}
-KNOWN = {"status", "priority", "assign", "note", "ack", "escalate", "update", "rootcause", "prevention", "tag",
-         "type"}
+if TYPE_CHECKING:
+    from helpdesk.adapters.aws.blobs import BlobStore
+    from helpdesk.adapters.aws.table import Write
+    from helpdesk.escalation.escalator import Escalator
+    from helpdesk.mail.parsing import InboundMail
+    from helpdesk.tickets.context import TicketContext
 
-
-@dataclass
-class Command:
-    name: str
-    argument: str
-    line: str
+RELAY, CONFIRM = "relay", "staff_confirm"
 
 
-@dataclass
-class ParsedReply:
-    commands: list[Command] = field(default_factory=list)
-    body: str = ""
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def internal(self) -> bool:
-        return any(c.name == "note" for c in self.commands)
+def item_id(entry_id: str, kind: str) -> str:
+    short = "confirm" if kind == CONFIRM else kind
+    return f"{short}#" + hashlib.blake2b(entry_id.encode(), digest_size=8).hexdigest()
 
 
-def parse_reply(text: str) -> ParsedReply:
-    """Commands are the leading lines that start with `#`; the first other line starts the body."""
-    parsed = ParsedReply()
-    lines = (text or "").replace("\r\n", "\n").split("\n")
-    index = 0
-    while index < len(lines) and not lines[index].strip():
-        index += 1
-    while index < len(lines):
-        line = lines[index].strip()
-        match = _COMMAND.match(line)
-        if not match:
-            break
-        parsed.commands.append(Command(match.group(1).lower(), match.group(2).strip(), line))
-        index += 1
-    parsed.body = "\n".join(lines[index:]).strip()
-    return parsed
+@dataclass(frozen=True)
+class StaffMessage:
+    """A proven staff reply, as intake hands it over."""
 
-
-def validate(parsed: ParsedReply, policy: Policy, staff_domains: tuple[str, ...]) -> None:
-    for command in parsed.commands:
-        problem = _problem(command, policy, staff_domains)
-        if problem:
-            parsed.errors.append(f"`{command.line}`: {problem}")
-
-
-def _problem(command: Command, policy: Policy, staff_domains: tuple[str, ...]) -> str | None:
-    name, arg = command.name, command.argument
-    if name not in KNOWN:
-        return f"unknown command #{name}"
-    if name == "status" and arg.lower() not in STATUSES[1:]:
-        return f"unknown status {arg!r}; use one of {', '.join(STATUSES[1:])}"
-    if name == "priority":
-        try:
-            policy.resolve_severity(arg)
-        except KeyError:
-            return f"unknown priority {arg!r}; use one of {', '.join(policy.severities)} or their names"
-    if name == "assign":
-        domain = arg.rpartition("@")[2].lower()
-        if "@" not in arg or domain not in staff_domains:
-            return f"#assign needs an address at a staff domain ({', '.join(staff_domains)})"
-    if name == "escalate":
-        level = arg.split(" ", 1)[0] if arg else ""
-        if level not in policy.levels:
-            return f"#escalate needs a level ({', '.join(policy.levels)}) and a reason"
-    if name in ("update", "rootcause", "prevention", "tag") and not arg:
-        return f"#{name} needs text after it"
-    if name == "type" and arg.lower() not in TYPES:
-        return f"unknown type {arg!r}; use one of bug, feature, training, configuration, integration, billing"
-    if name in ("note", "ack") and arg:
-        return f"#{name} takes no argument (write the note below the commands)"
-    return None
-
-
-def relay_sk(entry_sk: str, kind: str) -> str:
-    return f"DUE#{kind}#" + hashlib.blake2b(entry_sk.encode(), digest_size=8).hexdigest()
+    number: int
+    mail: InboundMail
+    sender: str
+    inbound_write: Write
+    attachments: list[Attachment]
+    staff_domains: tuple[str, ...]
 
 
 class StaffReplies:
-    def __init__(self, work: Work, ops: TicketOps, escalator: Any, blobs: Any) -> None:
-        self.work = work
+    def __init__(self, ops: TicketOps, due: DueWork, escalator: Escalator, factory: MailFactory,
+                 outbox: Outbox, blobs: BlobStore | None, clock: Clock) -> None:
         self.ops = ops
+        self.due = due
         self.escalator = escalator
+        self.factory = factory
+        self.outbox = outbox
         self.blobs = blobs
+        self.clock = clock
 
-    # -- inbound ---------------------------------------------------------------------------
-
-    def handle(self, number: int, mail: InboundMail, sender: str, owner: str, inbound_write: Write,
-               attachments: list[dict[str, Any]], staff_domains: tuple[str, ...]) -> tuple[str, int]:
+    def handle(self, message: StaffMessage) -> tuple[str, int]:
         """Apply a staff reply. Returns (outcome reason, emails sent)."""
-        ctx = self.work.context(number)
+        ctx = self.ops.contexts.load(message.number)
         if ctx is None:
-            raise TicketOpError(f"no ticket #{number}")
-        parsed = parse_reply(mail.new_text)
-        validate(parsed, ctx.policy, staff_domains)
-        now = self.work.clock.now()
-        name = mail.from_name or sender.split("@")[0]
+            raise changes.TicketOpError(f"no ticket #{message.number}")
+        parsed = commands.parse_reply(message.mail.new_text)
+        commands.validate(parsed, ctx.policy, message.staff_domains)
         if parsed.errors:
-            entry = self._entry(number, now, "staff_commands_rejected", sender, "", [],
-                                errors=parsed.errors)
-            confirm = self.work.store.due_item(number, relay_sk(entry["SK"], "confirm"), "staff_confirm", iso(now),
-                                               {"entry_sk": entry["SK"]}, lease_owner=owner,
-                                               lease_until=lease_until(now))
-            self.work.store.transact([inbound_write, put(entry), put(confirm)])
-            sent = self._send_now([self._confirmation_job(ctx.ticket, entry, owner, parsed, rejected=True)])
-            return "commands_rejected", sent
-        builders, escalations = self._builders(parsed, sender)
+            return "commands_rejected", self._reject(ctx, message, parsed)
         public = bool(parsed.body) and not parsed.internal
-        kind = "staff_reply" if public else "staff_note"
-        entry = self._entry(number, now, kind, sender, parsed.body if not parsed.internal else mail.new_text,
-                            attachments, name=name, commands=[c.line for c in parsed.commands])
-        jobs_due = [self.work.store.due_item(number, relay_sk(entry["SK"], "confirm"), "staff_confirm", iso(now),
-                                             {"entry_sk": entry["SK"]}, lease_owner=owner,
-                                             lease_until=lease_until(now))]
-        if public:
-            jobs_due.append(self.work.store.due_item(number, relay_sk(entry["SK"], "relay"), "relay", iso(now),
-                                                     {"entry_sk": entry["SK"]}, lease_owner=owner,
-                                                     lease_until=lease_until(now)))
-            builders.append(self.ops.public_reply_change(sender, entry, []))
+        entry = self._entry(ctx.number, "staff_reply" if public else "staff_note", message, parsed, public)
+        items = [self._item(entry, CONFIRM)] + ([self._item(entry, RELAY, message.mail)] if public else [])
+        builders = commands.builders(parsed, self.ops, message.sender)
+        fields = entry.model_dump(exclude={"ticket", "at"}, exclude_none=True)
+        builders.append(changes.public_reply(message.sender, fields) if public else changes.log_only(fields))
+        builders.append(changes.log_only(None, items=items, writes=[message.inbound_write]))
+        ticket = self.ops.apply(ctx.number, builders)
+        for level, reason in parsed.escalations():
+            self.escalator.manual(ctx.number, level, reason, message.sender)
+        known = {ctx.number: self.ops.contexts.of(ticket, ctx.account)}
+        performed = self.due.run_many(list(reversed(items)), known)
+        return ("relayed" if public else "internal_note"), sum(1 for p in performed if p.outcome == "done")
+
+    def _reject(self, ctx: TicketContext, message: StaffMessage, parsed: ParsedReply) -> int:
+        entry = Entry(ticket=ctx.number, at=self.clock.now(), kind="staff_commands_rejected",
+                      key=_digest(message.sender, ""), actor=message.sender, errors=parsed.errors,
+                      commands=[c.line for c in parsed.commands])
+        confirm = self._item(entry, CONFIRM)
+        self.ops.store.commit([message.inbound_write, self.ops.store.tickets.add_entry(entry),
+                               self.ops.store.due.add(confirm)])
+        return sum(1 for p in self.due.run_many([confirm], {ctx.number: ctx}) if p.outcome == "done")
+
+    def _entry(self, number: int, kind: str, message: StaffMessage, parsed: ParsedReply, public: bool) -> Entry:
+        mail = message.mail
+        text = parsed.body if not parsed.internal else mail.new_text
+        return Entry(ticket=number, at=self.clock.now(), kind=kind, key=_digest(message.sender, text),
+                     actor=message.sender, text=text[:16000], attachments=message.attachments,
+                     visibility="public" if public else "internal", name=mail.from_name or message.sender.split("@")[0],
+                     commands=[c.line for c in parsed.commands])
+
+    def _item(self, entry: Entry, kind: str, mail: InboundMail | None = None) -> DueItem:
+        item = self.due.leased(entry.ticket, item_id(entry.id, kind), kind, {"entry_id": entry.id})
+        item.attached = (entry, mail_attachments(mail) if mail else None)
+        return item
+
+    # -- performing relays and confirmations ---------------------------------------------------
+
+    plan_bound = False
+
+    def perform(self, item: DueItem, ctx: TicketContext | None) -> Done | Skip:
+        assert ctx is not None
+        entry, files = item.attached or (self.ops.store.tickets.entry(ctx.number, item.payload["entry_id"]), None)
+        if entry is None:
+            return Skip("nothing_to_send")
+        if item.kind == RELAY:
+            files = files if files is not None else self._stored_files(entry)
+            mail, kind = self.relay_mail(ctx, entry, files), "relayed_reply"
         else:
-            builders.append(lambda c, n: _plain_change(entry))
-        extra = [inbound_write, *(put(item) for item in jobs_due)]
-        builders.append(lambda c, n: _writes_only(extra))
-        ticket = self.ops.apply(number, builders)
-        for level, reason in escalations:
-            self.escalator.manual(number, level, reason, sender)
-        jobs = [self._confirmation_job(ticket, entry, owner, parsed)]
-        if public:
-            jobs.insert(0, self._relay_job(ticket, entry, owner, mail_attachments(mail)))
-        return ("relayed" if public else "internal_note"), self._send_now(jobs)
+            mail, kind = self.confirmation_mail(ctx, entry), "staff_confirmation"
+        sent = self.outbox.send(ctx.number, kind, mail, self.clock.now(),
+                                visibility="public" if item.kind == RELAY else "internal")
+        writes = list(sent.writes)
+        if item.kind == RELAY:
+            writes.append(self.ops.store.tickets.change(ctx.number, TicketPatch(
+                sets={"last_outbound_message_id": sent.ses_message_id})))
+        return Done(writes, "sent", {"sent_message_id": sent.ses_message_id})
 
-    def _builders(self, parsed: ParsedReply, actor: str) -> tuple[list[Builder], list[tuple[str, str]]]:
-        builders: list[Builder] = []
-        escalations = []
-        for command in parsed.commands:
-            name, arg = command.name, command.argument
-            if name == "ack":
-                builders.append(self.ops.ack_change(actor))
-            elif name == "status":
-                builders.append(self.ops.status_change(arg, actor))
-            elif name == "priority":
-                builders.append(self.ops.severity_change(arg, actor))
-            elif name == "assign":
-                builders.append(self.ops.field_change("owner", arg.lower(), actor, f"Assigned to {arg.lower()}"))
-            elif name == "update":
-                builders.append(self.ops.note_change(arg, actor, public=True))
-            elif name in ("rootcause", "prevention"):
-                field_name = "root_cause" if name == "rootcause" else "prevention"
-                builders.append(self.ops.field_change(field_name, arg, actor))
-            elif name == "tag":
-                builders.append(self.ops.tag_change(arg.lower(), actor))
-            elif name == "type":
-                builders.append(self.ops.field_change("issue_type", TYPES[arg.lower()], actor))
-            elif name == "escalate":
-                level, _, reason = arg.partition(" ")
-                escalations.append((level, reason.strip() or "escalated by hand"))
-        return builders, escalations
+    def _stored_files(self, entry: Entry) -> list[tuple[str, str, bytes]]:
+        """Attachments of a relay being retried, read back from S3 (RawMailMissingError if gone)."""
+        assert self.blobs is not None
+        return [(a.name, a.content_type, self.blobs.read(a.key)) for a in entry.attachments]
 
-    def _entry(self, number: int, now: datetime, kind: str, actor: str, text: str,
-               attachments: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
-        tag = hashlib.blake2b(f"{actor}{text}{iso(now)}".encode(), digest_size=4).hexdigest()
-        return {"PK": ticket_pk(number), "SK": f"ENTRY#{iso(now)}#{kind}#{tag}", "type": "entry", "kind": kind,
-                "at": iso(now), "actor": actor, "text": text[:16000], "attachments": attachments,
-                "visibility": "public" if kind == "staff_reply" else "internal", **fields}
+    def relay_mail(self, ctx: TicketContext, entry: Entry, files: list[tuple[str, str, bytes]]) -> OutboundMail:
+        team = self.factory.sender.team_name
+        name = entry.name or "Support"
+        context = {"ticket": {"number": ctx.number, "subject": ctx.ticket.subject}, "text": entry.text or "",
+                   "staff_name": name, "team_name": team,
+                   "staff_address": entry.actor if ctx.policy.staff_relay.show_address else None}
+        ticket: Ticket = ctx.ticket
+        return self.factory.to_customer(ticket, "staff_relay", context, ctx.policy, sender_name=f"{name} ({team})",
+                                        in_reply_to=ticket.last_customer_message_id or ticket.root_message_id,
+                                        auto_submitted="no", attachments=files)
 
-    def _send_now(self, jobs: list[Job]) -> int:
-        return len(deliver(self.work.store, self.work.outbox, jobs, self.work.clock.now(), self.work.job_failed))
-
-    # -- outbound ----------------------------------------------------------------------------
-
-    def _relay_job(self, ticket: dict[str, Any], entry: dict[str, Any], owner: str,
-                   files: list[tuple[str, str, bytes]], attempts: int = 1) -> Job:
-        settings, number = self.work.settings, int(ticket["number"])
-        policy = self.work.snapshots.get(ticket.get("policy_digest"))
-        name = entry.get("name") or "Support"
-        context = {"ticket": {"number": number, "subject": ticket.get("subject", "")}, "text": entry["text"],
-                   "staff_name": name, "team_name": settings.team_name,
-                   "staff_address": entry["actor"] if policy.staff_relay.show_address else None}
-        rendered = render("staff_relay", context, policy.templates.override_dir)
-        mail = OutboundMail(
-            sender=settings.support_address, sender_name=f"{name} ({settings.team_name})", to=[ticket["requester"]],
-            subject=rendered.subject, text=rendered.text, html=rendered.html,
-            reply_to=reply_address(settings.support_address, number, self.work.signing_key, "customer"),
-            in_reply_to=ticket.get("last_customer_message_id") or ticket.get("root_message_id"),
-            references=list(ticket.get("thread_references") or []), auto_submitted="no",
-            extra_headers={"X-Helpdesk-Ticket": str(number)}, attachments=files)
-
-        def after(sent: Any) -> list[Write]:
-            from helpdesk.adapters.aws.table import Update
-
-            return [Update(ticket_pk(number), META, sets={"last_outbound_message_id": sent.ses_message_id},
-                           condition="attribute_exists(PK)").write()]
-
-        return Job(ticket_pk(number), relay_sk(entry["SK"], "relay"), owner, number, "relayed_reply", mail, attempts,
-                   after=after)
-
-    def _confirmation_job(self, ticket: dict[str, Any], entry: dict[str, Any], owner: str,
-                          parsed: ParsedReply | None, rejected: bool = False, attempts: int = 1) -> Job:
-        settings, number = self.work.settings, int(ticket["number"])
-        policy = self.work.snapshots.get(ticket.get("policy_digest"))
-        commands = [c.line for c in parsed.commands] if parsed else list(entry.get("commands") or [])
-        context = {"ticket": {"number": number, "subject": ticket.get("subject", ""), "status": ticket.get("status"),
-                              "severity": ticket.get("severity")},
-                   "rejected": rejected, "errors": parsed.errors if parsed else list(entry.get("errors") or []),
-                   "commands": commands, "relayed": entry["kind"] == "staff_reply",
-                   "internal": entry["kind"] == "staff_note", "allowed": COMMANDS, "team_name": settings.team_name}
-        rendered = render("staff_confirmation", context, policy.templates.override_dir)
-        mail = OutboundMail(
-            sender=settings.support_address, sender_name=settings.team_name, to=[entry["actor"]],
-            subject=rendered.subject, text=rendered.text, html=rendered.html,
-            reply_to=reply_address(settings.support_address, number, self.work.signing_key, "staff"),
-            auto_submitted="auto-replied", extra_headers={"X-Helpdesk-Ticket": str(number)})
-        sk = relay_sk(entry["SK"], "confirm")
-        return Job(ticket_pk(number), sk, owner, number, "staff_confirmation", mail, attempts, visibility="internal")
-
-    # -- sweeper path ----------------------------------------------------------------------
-
-    def perform(self, item: dict[str, Any], owner: str) -> Performed:
-        """Relay or confirmation left behind by a crashed fast path."""
-        number = int(item["ticket"])
-        ctx = self.work.context(number)
-        key = (ticket_pk(number), item["payload"]["entry_sk"])
-        entry = self.work.store.get_many([key]).get(key)
-        if ctx is None or entry is None:
-            self.work.finish(item, owner, [], outcome="nothing_to_send")
-            return Performed(item["kind"], number, "skipped")
-        attempts = int(item.get("attempts") or 1)
-        if item["kind"] == "relay":
-            files = [(a["name"], a["content_type"], self.blobs.read(a["key"])) for a in entry.get("attachments") or []]
-            job = self._relay_job(ctx.ticket, entry, owner, files, attempts)
-        else:
-            job = self._confirmation_job(ctx.ticket, entry, owner, None, entry["kind"].endswith("rejected"), attempts)
-        sent = self._send_now([job])
-        return Performed(item["kind"], number, "done" if sent else "deferred")
+    def confirmation_mail(self, ctx: TicketContext, entry: Entry) -> OutboundMail:
+        context: dict[str, Any] = {
+            "ticket": {"number": ctx.number, "subject": ctx.ticket.subject, "status": ctx.status,
+                       "severity": ctx.severity},
+            "rejected": entry.kind == "staff_commands_rejected", "errors": list(entry.errors),
+            "commands": list(entry.commands), "relayed": entry.kind == "staff_reply",
+            "internal": entry.kind == "staff_note", "allowed": command_help(),
+            "team_name": self.factory.sender.team_name}
+        return self.factory.to_staff(ctx.number, entry.actor, "staff_confirmation", context, ctx.policy,
+                                     auto_submitted="auto-replied")
 
 
 def mail_attachments(mail: InboundMail) -> list[tuple[str, str, bytes]]:
     return [(a.filename, a.content_type, a.payload) for a in mail.attachments[:20]]
 
 
-def _plain_change(entry: dict[str, Any]) -> Any:
-    from helpdesk.tickets.operations import Change
-
-    return Change({}, entry, [])
-
-
-def _writes_only(writes: list[Write]) -> Any:
-    from helpdesk.tickets.operations import Change
-
-    return Change({}, {"kind": "staff_email_received", "SK": None}, writes)
-
-
-__all__ = ["Account", "StaffReplies", "parse_reply", "validate"]
+def _digest(actor: str, text: str) -> str:
+    return hashlib.blake2b(f"{actor}{text}".encode(), digest_size=4).hexdigest()

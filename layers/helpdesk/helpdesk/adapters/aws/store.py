@@ -1,146 +1,143 @@
-"""The single-table layout: tickets, thread entries, due work, senders, message ids, counters.
+"""The store: every repository over the one table, transactions, and batched look-ups.
 
-| item            | PK                  | SK                    |
-|-----------------|---------------------|-----------------------|
-| ticket          | TICKET#<n>          | META                  |
-| thread entry    | TICKET#<n>          | ENTRY#<iso>#<id>      |
-| due work        | TICKET#<n>          | DUE#<kind>[#<seq>]    |
-| inbound message | INBOUND#<ses id>    | INBOUND               |
-| message id      | MSGID#<Message-ID>  | MSGID                 |
-| sender          | SENDER#<address>    | SENDER                |
-| account         | ACCOUNTS            | ACCOUNT#<domain>      |
-| policy snapshot | POLICY#<digest>     | POLICY                |
-| counter         | COUNTER             | TICKET                |
-
-Due work carries `due_shard` and `due_at` only while pending, which makes the DueWork index sparse.
+Domain code receives a `Store`, asks its repositories for typed records and for writes, and
+commits writes together with `commit`. It never sees an item, a key or a condition.
 """
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
-from helpdesk.adapters.aws.table import Key, Table, Update, Write, put
+from helpdesk.accounts.lookup import lookup_domains, pick_account
+from helpdesk.accounts.model import Account
+from helpdesk.adapters.aws.due import DueRepository
+from helpdesk.adapters.aws.keys import (
+    COUNTER_KEY,
+    Key,
+    account_key,
+    inbound_key,
+    message_id_key,
+    policy_key,
+    sender_key,
+    ticket_key,
+)
+from helpdesk.adapters.aws.records import (
+    Accounts,
+    Counter,
+    InboundRecords,
+    MessageIds,
+    PolicySnapshots,
+    Senders,
+    SmsWindows,
+    account_from_item,
+    sender_from_item,
+)
+from helpdesk.adapters.aws.table import Table, Write
+from helpdesk.adapters.aws.tickets import TicketRepository, ticket_from_item
+from helpdesk.intake.records import InboundRecord, SenderRecord
+from helpdesk.tickets.records import Ticket
 
-FIRST_TICKET_NUMBER = 1001
-COUNTER_KEY = ("COUNTER", "TICKET")
-META = "META"
-
-
-def ticket_pk(number: int) -> str:
-    return f"TICKET#{number}"
-
-
-def inbound_key(ses_message_id: str) -> Key:
-    return (f"INBOUND#{ses_message_id}", "INBOUND")
-
-
-def message_id_key(message_id: str) -> Key:
-    return (f"MSGID#{message_id.strip().lower()}", "MSGID")
-
-
-def sender_key(address: str) -> Key:
-    return (f"SENDER#{address.lower()}", "SENDER")
-
-
-def account_key(domain: str) -> Key:
-    # One partition for all accounts, so `accounts list` is a Query rather than a Scan.
-    return ("ACCOUNTS", f"ACCOUNT#{domain.lower()}")
-
-
-def policy_key(digest: str) -> Key:
-    return (f"POLICY#{digest}", "POLICY")
-
-
-def due_shard(pk: str, sk: str, shards: int) -> str:
-    """Spread due work over shards so no index partition runs hot."""
-    digest = hashlib.blake2b(f"{pk}|{sk}".encode(), digest_size=2).digest()
-    return f"S{int.from_bytes(digest, 'big') % shards}"
+TRANSACTION_LIMIT = 100
 
 
-class TicketStore:
+class Found:
+    """The answer to a `Lookup`, read back as typed records."""
+
+    def __init__(self, items: dict[Key, dict[str, Any]]) -> None:
+        self.items = items
+
+    def inbound(self, ses_message_id: str) -> InboundRecord | None:
+        item = self.items.get(inbound_key(ses_message_id))
+        return InboundRecord.model_validate({**item, "ses_message_id": ses_message_id}) if item else None
+
+    def sender(self, address: str) -> SenderRecord:
+        return sender_from_item(address, self.items.get(sender_key(address)))
+
+    def counter(self) -> int | None:
+        item = self.items.get(COUNTER_KEY)
+        return int(item["value"]) if item else None
+
+    def ticket_of_message(self, message_id: str) -> int | None:
+        item = self.items.get(message_id_key(message_id))
+        return int(item["ticket"]) if item else None
+
+    def account(self, address: str) -> Account:
+        found = {item["domain"]: account_from_item(item) for key, item in self.items.items()
+                 if key[0] == account_key("x")[0]}
+        return pick_account(address, found)
+
+    def ticket(self, number: int) -> Ticket | None:
+        item = self.items.get(ticket_key(number))
+        return ticket_from_item(item) if item else None
+
+    def has_policy(self, digest: str) -> bool:
+        return policy_key(digest) in self.items
+
+
+class Lookup:
+    """Collects keys of many kinds and reads them in one BatchGetItem (one call in the common case)."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.keys: list[Key] = []
+
+    def inbound(self, ses_message_id: str) -> Lookup:
+        self.keys.append(inbound_key(ses_message_id))
+        return self
+
+    def sender(self, address: str) -> Lookup:
+        self.keys.append(sender_key(address))
+        return self
+
+    def counter(self) -> Lookup:
+        self.keys.append(COUNTER_KEY)
+        return self
+
+    def message_ids(self, message_ids: list[str]) -> Lookup:
+        self.keys += [message_id_key(m) for m in message_ids]
+        return self
+
+    def accounts_for(self, address: str) -> Lookup:
+        self.keys += [account_key(d) for d in lookup_domains(address)]
+        return self
+
+    def tickets(self, numbers: list[int]) -> Lookup:
+        self.keys += [ticket_key(n) for n in numbers]
+        return self
+
+    def policy(self, digest: str) -> Lookup:
+        self.keys.append(policy_key(digest))
+        return self
+
+    def fetch(self) -> Found:
+        return Found(self.table.get_many(self.keys) if self.keys else {})
+
+
+class Store:
     def __init__(self, table: Table, due_shards: int = 8) -> None:
         self.table = table
         self.due_shards = due_shards
+        self.tickets = TicketRepository(table)
+        self.due = DueRepository(table, due_shards)
+        self.inbound = InboundRecords(table)
+        self.message_ids = MessageIds(table)
+        self.senders = Senders(table)
+        self.accounts = Accounts(table)
+        self.policies = PolicySnapshots(table)
+        self.counter = Counter(table)
+        self.sms_windows = SmsWindows(table)
 
-    # -- reads ---------------------------------------------------------------------------
+    def lookup(self) -> Lookup:
+        return Lookup(self.table)
 
-    def get_many(self, keys: list[Key]) -> dict[Key, dict[str, Any]]:
-        return self.table.get_many(keys) if keys else {}
-
-    def ticket(self, number: int) -> dict[str, Any] | None:
-        return self.table.get(ticket_pk(number), META)
-
-    def ticket_items(self, number: int) -> list[dict[str, Any]]:
-        """The ticket, its entries and its due work, in key order."""
-        return self.table.query(
-            KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues={":pk": {"S": ticket_pk(number)}},
-            ConsistentRead=True,
-        )
-
-    def tickets_in_state(self, state_key: str, newest_first: bool = True, limit: int | None = None
-                         ) -> list[dict[str, Any]]:
-        params: dict[str, Any] = {"IndexName": "ByState", "KeyConditionExpression": "state_key = :k",
-                                  "ExpressionAttributeValues": {":k": {"S": state_key}},
-                                  "ScanIndexForward": not newest_first}
-        return self.table.query(max_items=limit, **params)
-
-    def accounts(self) -> list[dict[str, Any]]:
-        return self.table.query(KeyConditionExpression="PK = :pk",
-                                ExpressionAttributeValues={":pk": {"S": "ACCOUNTS"}})
-
-    # -- writes --------------------------------------------------------------------------
-
-    @staticmethod
-    def next_number(counter: dict[str, Any] | None) -> int:
-        return int(counter["value"]) + 1 if counter else FIRST_TICKET_NUMBER
-
-    @staticmethod
-    def claim_number_write(counter: dict[str, Any] | None, number: int) -> Write:
-        """Advance the counter inside the ticket's own transaction; a concurrent claim makes it fail."""
-        if counter is None:
-            return Update(*COUNTER_KEY, sets={"value": number}, condition="attribute_not_exists(PK)",
-                          label="counter").write()
-        return Update(*COUNTER_KEY, sets={"value": number}, condition="#value = :prev",
-                      values={":prev": int(counter["value"])}, label="counter").write()
-
-    def counter(self) -> dict[str, Any] | None:
-        return self.table.get(*COUNTER_KEY)
-
-    def transact(self, writes: list[Write]) -> None:
+    def commit(self, writes: list[Write]) -> None:
+        """All or nothing (one transaction); ConflictError names the writes whose conditions failed."""
         self.table.transact(writes)
 
-    def put(self, item: dict[str, Any], *, only_if_new: bool = False) -> None:
-        self.table.put(item, only_if_new=only_if_new)
+    def commit_in_chunks(self, writes: list[Write]) -> None:
+        """For writes that need not be atomic together (completions after sends), in transaction-sized chunks."""
+        for start in range(0, len(writes), TRANSACTION_LIMIT):
+            self.table.transact(writes[start : start + TRANSACTION_LIMIT])
 
-    def update(self, update: Update, *, return_new: bool = False) -> dict[str, Any] | None:
-        return self.table.update(update, return_new=return_new)
-
-    def replace_accounts(self, items: list[dict[str, Any]]) -> None:
-        """Write accounts in transactions of up to 100. Fields set by the system (the health window)
-        survive a re-import, because rows update the item rather than replace it."""
-        for start in range(0, len(items), 100):
-            writes = [Update(item["PK"], item["SK"], sets={k: v for k, v in item.items() if k not in ("PK", "SK")})
-                      .write() for item in items[start : start + 100]]
-            self.table.transact(writes)
-
-    # -- item builders used inside transactions ----------------------------------------
-
-    def due_item(self, ticket: int | None, sk: str, kind: str, due_at: str, payload: dict[str, Any],
-                 lease_owner: str | None = None, lease_until: str | None = None, pk: str | None = None
-                 ) -> dict[str, Any]:
-        """A pending obligation; it lives in its ticket's partition unless `pk` says otherwise."""
-        pk = pk or ticket_pk(int(ticket))  # type: ignore[arg-type]
-        item: dict[str, Any] = {
-            "PK": pk, "SK": sk, "type": "due", "ticket": ticket, "kind": kind, "status": "pending",
-            "due_at": lease_until or due_at, "planned_at": due_at, "attempts": 0, "payload": payload,
-            "due_shard": due_shard(pk, sk, self.due_shards),
-        }
-        if lease_owner:
-            item.update(lease_owner=lease_owner, lease_until=lease_until, attempts=1)
-        return item
-
-    @staticmethod
-    def put_write(item: dict[str, Any], *, only_if_new: bool = False, label: str = "") -> Write:
-        return put(item, only_if_new=only_if_new, label=label)
+    def account_for(self, address: str) -> Account:
+        return self.lookup().accounts_for(address).fetch().account(address)

@@ -18,7 +18,8 @@ _deserializer = TypeDeserializer()
 Key = tuple[str, str]
 # Attribute names that are DynamoDB reserved words, usable as aliases in conditions and raw SETs.
 _ALIASES = {"#status": "status", "#value": "value", "#owner": "lease_owner", "#lease": "lease_until",
-            "#version": "version", "#due": "due_at", "#shard": "due_shard", "#ttl": "expires_at"}
+            "#version": "version", "#due": "due_at", "#shard": "due_shard", "#ttl": "expires_at",
+            "#until": "until"}
 
 
 def _prepare(value: Any) -> Any:
@@ -146,12 +147,12 @@ class Table:
             self._ddb = client("dynamodb")
         return self._ddb
 
-    def _call(self, action: str, **params: Any) -> Any:
+    def _call(self, action: str, label: str = "", **params: Any) -> Any:
         try:
             return getattr(self.ddb, action)(TableName=self.name, **params)
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
-                raise ConflictError(action) from exc
+                raise ConflictError(label or action) from exc
             raise_if_transient(exc, f"dynamodb.{action}")
             raise
 
@@ -183,15 +184,15 @@ class Table:
                 raise TransientAwsError("dynamodb.batch_get_item: unprocessed keys remain")
         return found
 
-    def put(self, item: dict[str, Any], *, only_if_new: bool = False) -> None:
+    def put(self, item: dict[str, Any], *, only_if_new: bool = False, label: str = "") -> None:
         write = put(item, only_if_new=only_if_new)
-        self._call("put_item", **write.params)
+        self._call("put_item", label, **write.params)
 
     def update(self, update: Update, *, return_new: bool = False) -> dict[str, Any] | None:
         params = update.params()
         if return_new:
             params["ReturnValues"] = "ALL_NEW"
-        response = self._call("update_item", **params)
+        response = self._call("update_item", update.label, **params)
         attributes = response.get("Attributes")
         return unmarshal(attributes) if attributes else None
 
@@ -216,7 +217,7 @@ class Table:
                 failed = [writes[i].label or writes[i].kind for i, r in enumerate(reasons)
                           if r.get("Code") == "ConditionalCheckFailed"]
                 if failed:
-                    raise ConflictError(",".join(failed)) from exc
+                    raise ConflictError(*failed) from exc
                 codes = sorted({r.get("Code", "") for r in reasons} - {"None", ""})
                 if codes and set(codes) <= {"ValidationError", "ItemCollectionSizeLimitExceeded"}:
                     raise ValueError(f"dynamodb.transact_write_items rejected the items: {codes}") from exc
