@@ -66,12 +66,9 @@ class Escalator:
         return self._escalate(item, ctx, reason, now)
 
     def _reason(self, item: DueItem, ctx: TicketContext) -> Reason | Skip:
-        payload = item.payload
         if item.kind == "escalation":
-            stale = item.plan != ctx.ticket.plan_version or ctx.status == "pending"
-            if stale or ctx.condition_met(payload.get("unless")):
-                return Skip("condition_met")
-            return Reason(payload["level"], "chain", WAITING_FOR.get(str(payload.get("unless")), "overdue"))
+            return self._chain_reason(item, ctx)
+        payload = item.payload
         if payload.get("level"):  # a set level: a person escalated by hand, or the account's health window
             text = str(payload.get("reason"))
             return Reason(payload["level"], payload.get("trigger", "manual"),
@@ -81,6 +78,14 @@ class Escalator:
         if action is None or not action.escalate_to or (action.after and ctx.closed):
             return Skip("no_action" if not ctx.closed else "resolved_in_time")
         return Reason(action.escalate_to, trigger, action.description or trigger.replace("_", " "))
+
+    @staticmethod
+    def _chain_reason(item: DueItem, ctx: TicketContext) -> Reason | Skip:
+        unless = item.payload.get("unless")
+        stale = item.plan != ctx.ticket.plan_version or ctx.status == "pending"
+        if stale or ctx.condition_met(unless):
+            return Skip("condition_met")
+        return Reason(item.payload["level"], "chain", WAITING_FOR.get(str(unless), "overdue"))
 
     def manual(self, number: int, level: str, reason: str, actor: str) -> Performed | None:
         """`#escalate L2 <reason>` from staff."""

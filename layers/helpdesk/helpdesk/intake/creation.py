@@ -20,6 +20,7 @@ from helpdesk.messages.acknowledgment import ACK_ID, excerpt_lines
 from helpdesk.messages.resolution import health_watch
 from helpdesk.messages.staff_notification import StaffNotifications
 from helpdesk.policy.loader import policy_digest, policy_document
+from helpdesk.sla.due_work import done_count
 from helpdesk.sla.plans import plan_items
 from helpdesk.sla.targets import due_fields, plan
 from helpdesk.tickets.records import HealthWatch, Ticket
@@ -81,7 +82,7 @@ class TicketCreator:
         metric("TicketsCreated", severity=ticket.severity)
         performed = s.due.run_many(jobs, {number: s.contexts.of(ticket, account)})
         self._escalate(ticket, classification, sender, account, now)
-        sent = sum(1 for p in performed if p.outcome == "done")
+        sent = done_count(performed)
         return Outcome(arrival.message_id, "created", ticket=number, severity=ticket.severity, reason=suppressed,
                        emails_sent=sent)
 

@@ -13,6 +13,7 @@ from helpdesk.intake.entries import inbound_record, message_entry, recent_line, 
 from helpdesk.intake.flood import after_contact, event_triggers
 from helpdesk.intake.outcome import Outcome
 from helpdesk.messages.staff_notification import StaffNotifications
+from helpdesk.sla.due_work import done_count
 from helpdesk.sla.plans import reopen_items
 from helpdesk.tickets.records import Entry, Ticket, TicketPatch
 
@@ -54,14 +55,17 @@ class ReplyThreader:
         metrics.add_metric(name="TicketsThreaded", unit="Count", value=1)
         updated = ticket.with_changes(patch.sets)
         performed = s.due.run_many([notify], {number: s.contexts.of(updated, account)})
-        fired = event_triggers(s.policy, [t for t in classification.triggers if t not in ticket.triggers], sender,
-                               account, classification.emotion, now)
-        for trigger in fired:
-            occurrence = now.strftime("%Y%m%d") if trigger == "repeat_contacts" else arrival.message_id[:16]
-            s.escalator.raise_trigger(number, trigger, occurrence)
+        new = [t for t in classification.triggers if t not in ticket.triggers]
+        self._escalate(arrival, number, event_triggers(s.policy, new, sender, account, classification.emotion, now))
         return Outcome(arrival.message_id, "threaded", ticket=number, severity=ticket.severity,
                        reason="reopened" if reopened else None,
-                       emails_sent=sum(1 for p in performed if p.outcome == "done"))
+                       emails_sent=done_count(performed))
+
+    def _escalate(self, arrival: Arrival, number: int, fired: list[str]) -> None:
+        day = self.s.clock.now().strftime("%Y%m%d")
+        for trigger in fired:
+            occurrence = day if trigger == "repeat_contacts" else arrival.message_id[:16]
+            self.s.escalator.raise_trigger(number, trigger, occurrence)
 
     def _changes(self, arrival: Arrival, ticket: Ticket, now: datetime) -> tuple[TicketPatch, list[Write]]:
         mail, s = arrival.mail, self.s

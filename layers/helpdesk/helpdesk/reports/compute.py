@@ -50,7 +50,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -342,18 +342,28 @@ def _running(ticket: Ticket, clock: str) -> bool:
     return ticket.status not in CLOSED and not paused and due is not None and (stopped is None or reopened_since)
 
 
+def _overdue_outcome(ticket: Ticket, clock: str, period: Period, as_of: datetime) -> _Outcome | None:
+    due = ticket.due(clock)
+    if due is None or not _running(ticket, clock) or due >= as_of or not period.contains(due):
+        return None
+    return _Outcome(clock, False, iso(due), None, True, None, None, _minutes((as_of - due).total_seconds()))
+
+
+def _unrecorded_breach(ticket: Ticket, clock: str, period: Period) -> _Outcome | None:
+    """A clock that stopped without an outcome counts only if its breach check had fired."""
+    due, breached_at = ticket.due(clock), ticket.breached_at(clock)
+    if ticket.sla(clock) is not None or ticket.status not in CLOSED or not period.contains(breached_at):
+        return None
+    assert breached_at is not None
+    late = max(0.0, (breached_at - due).total_seconds()) if due else 0.0
+    return _Outcome(clock, False, iso(due or breached_at), None, False, None, None, _minutes(late))
+
+
 def clock_outcomes(ticket: Ticket, clock: str, period: Period, as_of: datetime) -> list[_Outcome]:
     """The outcomes of one clock of one ticket that count in `period` (see the module docstring)."""
-    out = [o for o in [_stopped_outcome(ticket, clock, period)] if o is not None]
-    due, breached_at = ticket.due(clock), ticket.breached_at(clock)
-    if _running(ticket, clock) and due is not None and due < as_of and period.contains(due):
-        out.append(_Outcome(clock, False, iso(due), None, True, None, None,
-                            _minutes((as_of - due).total_seconds())))
-    closed_unrecorded = ticket.sla(clock) is None and ticket.status in CLOSED
-    if closed_unrecorded and breached_at is not None and period.contains(breached_at):
-        out.append(_Outcome(clock, False, iso(due or breached_at), None, False, None, None,
-                            _minutes(max(0.0, (breached_at - due).total_seconds()) if due else 0.0)))
-    return out
+    found = (_stopped_outcome(ticket, clock, period), _overdue_outcome(ticket, clock, period, as_of),
+             _unrecorded_breach(ticket, clock, period))
+    return [o for o in found if o is not None]
 
 
 def _resolution_time(ticket: Ticket) -> datetime | None:
@@ -440,35 +450,45 @@ def _first_contact(t: _Ticket) -> bool:
             and t.num("reopens") == 0)
 
 
+def _by_clock(tickets: list[_Ticket]) -> dict[str, list[_Outcome]]:
+    found: dict[str, list[_Outcome]] = defaultdict(list)
+    for outcome in (o for t in tickets for o in t.outcomes):
+        found[outcome.clock].append(outcome)
+    return found
+
+
+def _comp(outcomes: list[_Outcome], target: float | None) -> Compliance:
+    met = sum(o.met for o in outcomes)
+    return compliance(met, len(outcomes) - met, target)
+
+
+def _ratings(resolved: list[_Ticket], question: str, low: int, high: int) -> list[int]:
+    found = (_rating(getattr(t.item, question), low, high) for t in resolved)
+    return [r for r in found if r is not None]
+
+
+def _share(tickets: list[_Ticket], test: Callable[[_Ticket], bool]) -> Ratio:
+    return ratio(sum(1 for t in tickets if test(t)), len(tickets))
+
+
 def figures(key: str, name: str, tickets: list[_Ticket], target_response: float | None,
             target_resolution: float | None, policy: Policy, as_of: datetime) -> Figures:
     opened = [t for t in tickets if t.opened]
     resolved = [t for t in tickets if t.resolved]
-    by_clock: dict[str, list[_Outcome]] = defaultdict(list)
-    for t in tickets:
-        for outcome in t.outcomes:
-            by_clock[outcome.clock].append(outcome)
-
-    def comp(clock: str, target: float | None) -> Compliance:
-        outcomes = by_clock[clock]
-        met = sum(o.met for o in outcomes)
-        return compliance(met, len(outcomes) - met, target)
-
+    by_clock = _by_clock(tickets)
     owed = [followups_owed(t, policy, as_of) for t in resolved]
-    csats = [r for r in (_rating(t.item.csat, 1, 5) for t in resolved) if r is not None]
-    npss = [r for r in (_rating(t.item.nps, 0, 10) for t in resolved) if r is not None]
     return Figures(
         key=key, name=name, opened=len(opened), resolved=len(resolved),
-        response=comp("first_response", target_response), workaround=comp("workaround", None),
-        resolution=comp("resolution", target_resolution),
+        response=_comp(by_clock["first_response"], target_response), workaround=_comp(by_clock["workaround"], None),
+        resolution=_comp(by_clock["resolution"], target_resolution),
         first_response_minutes=_times(by_clock["first_response"]),
         workaround_minutes=_times(by_clock["workaround"]), resolution_minutes=_times(by_clock["resolution"]),
-        escalation=ratio(sum(t.num("escalations") > 0 for t in opened), len(opened)),
-        reopen=ratio(sum(t.num("reopens") > 0 for t in resolved), len(resolved)),
-        recurrence=ratio(sum(bool(t.item.related_ticket) for t in opened), len(opened)),
-        first_contact=ratio(sum(_first_contact(t) for t in resolved), len(resolved)),
+        escalation=_share(opened, lambda t: t.num("escalations") > 0),
+        reopen=_share(resolved, lambda t: t.num("reopens") > 0),
+        recurrence=_share(opened, lambda t: bool(t.item.related_ticket)),
+        first_contact=_share(resolved, _first_contact),
         followups=ratio(sum(s for _, s in owed), sum(o for o, _ in owed)),
-        csat=csat(csats), nps=nps(npss),
+        csat=csat(_ratings(resolved, "csat", 1, 5)), nps=nps(_ratings(resolved, "nps", 0, 10)),
     )
 
 
@@ -557,30 +577,46 @@ def compute(tickets: Iterable[Ticket], entries: Mapping[int, Sequence[Entry]],
             policy: Policy, period: Period, as_of: datetime, source: dict[str, Any] | None = None) -> Report:
     """The whole report. `entries` maps ticket numbers to their thread entries (escalations are
     read from them); tickets outside the period are ignored, so callers may pass more."""
-    facts = [_facts(t, entries.get(t.number, ()), period, as_of) for t in _latest(tickets)]
-    facts = [t for t in facts if t.opened or t.resolved or t.outcomes]
-    order = list(policy.severities)
-    seen = order + sorted({t.severity for t in facts} - set(order))
+    facts = _relevant(tickets, entries, period, as_of)
+    seen = _severity_order(policy, facts)
     rank = {sid: i for i, sid in enumerate(seen)}
+    overall = figures(ALL, "All severities", facts, None, None, policy, as_of)
+    opened = [t for t in facts if t.opened]
+    level_names = {k: f"{k} ({v.name})" for k, v in policy.levels.items()}
+    by_tickets, by_breaches = _accounts(facts)
+    return Report(
+        period=period, as_of=iso(as_of), policy=policy.name, severities=_severity_rows(facts, seen, policy, as_of),
+        overall=overall, goals=goals(overall),
+        escalation_levels=_breakdowns(opened, "levels", level_names, list(policy.levels)),
+        escalation_triggers=_breakdowns(opened, "triggers", TRIGGER_NAMES, []),
+        top_accounts_by_tickets=by_tickets, top_accounts_by_breaches=by_breaches,
+        breaches=_breached(facts, policy, rank), source=dict(source or {}),
+    )
+
+
+TRIGGER_NAMES = {"chain": "escalation chain (time)", "manual": "escalated by hand"}
+
+
+def _relevant(tickets: Iterable[Ticket], entries: Mapping[int, Sequence[Entry]], period: Period,
+              as_of: datetime) -> list[_Ticket]:
+    """Facts for the tickets that count in the period: opened, resolved, or with a clock outcome in it."""
+    facts = (_facts(t, entries.get(t.number, ()), period, as_of) for t in _latest(tickets))
+    return [t for t in facts if t.opened or t.resolved or t.outcomes]
+
+
+def _severity_order(policy: Policy, facts: list[_Ticket]) -> list[str]:
+    """The policy's severities, most severe first, then any others found on tickets (older policies)."""
+    order = list(policy.severities)
+    return order + sorted({t.severity for t in facts} - set(order))
+
+
+def _severity_rows(facts: list[_Ticket], seen: list[str], policy: Policy, as_of: datetime) -> list[Figures]:
     rows = []
     for sid in seen:
         sev = policy.severities.get(sid)
         subset = [t for t in facts if t.severity == sid]
         if sev is None and not subset:
             continue
-        rows.append(figures(sid, sev.name if sev else sid, subset,
-                            sev.response_compliance_target if sev else None,
-                            sev.resolution_compliance_target if sev else None, policy, as_of))
-    overall = figures(ALL, "All severities", facts, None, None, policy, as_of)
-    opened = [t for t in facts if t.opened]
-    level_names = {k: f"{k} ({v.name})" for k, v in policy.levels.items()}
-    trigger_names = {"chain": "escalation chain (time)", "manual": "escalated by hand"}
-    by_tickets, by_breaches = _accounts(facts)
-    return Report(
-        period=period, as_of=iso(as_of), policy=policy.name, severities=rows, overall=overall,
-        goals=goals(overall),
-        escalation_levels=_breakdowns(opened, "levels", level_names, list(policy.levels)),
-        escalation_triggers=_breakdowns(opened, "triggers", trigger_names, []),
-        top_accounts_by_tickets=by_tickets, top_accounts_by_breaches=by_breaches,
-        breaches=_breached(facts, policy, rank), source=dict(source or {}),
-    )
+        targets = (sev.response_compliance_target, sev.resolution_compliance_target) if sev else (None, None)
+        rows.append(figures(sid, sev.name if sev else sid, subset, *targets, policy, as_of))
+    return rows

@@ -221,32 +221,43 @@ def _figure_rows(fig: Figures) -> Iterator[tuple]:
            f"{fig.nps.detractors} detractors")
 
 
-def csv_rows(report: Report) -> Iterator[tuple]:
-    for fig in [*report.severities, report.overall]:
-        yield from _figure_rows(fig)
+def _summary_rows(report: Report) -> Iterator[tuple]:
     for goal in report.goals:
         yield ("goal", "all", goal.key, goal.actual, goal.unit, f"{goal.comparison} {goal.target:g}",
                goal.status, f"n={goal.sample}")
-    for rating, count in report.overall.csat.distribution.items():
-        yield ("csat_distribution", "all", rating, count, "ratings", None, None, None)
-    for rating, count in report.overall.nps.distribution.items():
-        yield ("nps_distribution", "all", rating, count, "ratings", None, None, None)
+    for section, distribution in (("csat_distribution", report.overall.csat.distribution),
+                                  ("nps_distribution", report.overall.nps.distribution)):
+        for rating, count in distribution.items():
+            yield (section, "all", rating, count, "ratings", None, None, None)
+
+
+def _escalation_and_account_rows(report: Report) -> Iterator[tuple]:
     for section, rows in (("escalation_level", report.escalation_levels),
                           ("escalation_trigger", report.escalation_triggers)):
         for b in rows:
-            yield (section, b.key, "tickets", b.tickets, "tickets", None, None,
-                   f"{b.events} escalations; {b.name}")
+            yield (section, b.key, "tickets", b.tickets, "tickets", None, None, f"{b.events} escalations; {b.name}")
             yield (section, b.key, "rate", b.percent, "%", None, None, None)
     for section, accounts in (("top_accounts_by_tickets", report.top_accounts_by_tickets),
                               ("top_accounts_by_breaches", report.top_accounts_by_breaches)):
         for a in accounts:
             yield (section, a.domain, "tickets", a.tickets, "tickets", None, None, a.name)
             yield (section, a.domain, "breaches", a.breaches, "clocks", None, None, a.name)
+
+
+def _breach_rows(report: Report) -> Iterator[tuple]:
     for t in report.breaches:
         for c in t.clocks:
             yield ("breach", t.severity, c.clock.replace(" ", "_"), t.number, "ticket", c.due,
                    "running" if c.running else "breached",
                    f"{c.late_minutes:g} min late; {t.account}; {t.subject}; {t.hint}")
+
+
+def csv_rows(report: Report) -> Iterator[tuple]:
+    for fig in [*report.severities, report.overall]:
+        yield from _figure_rows(fig)
+    yield from _summary_rows(report)
+    yield from _escalation_and_account_rows(report)
+    yield from _breach_rows(report)
 
 
 def to_csv(report: Report) -> str:

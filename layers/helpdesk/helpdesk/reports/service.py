@@ -128,10 +128,13 @@ class ReportService:
         open_items = [t for t in self.store.tickets.open() if t.created_at < period.end]
         items += open_items
         escalated = sorted({t.number for t in items if t.escalations > 0 and period.contains(t.created_at)})
-        entries = {n: [e for e in self.store.tickets.entries(n) if e.kind == "escalation"] for n in escalated}
+        entries = {n: self._escalations(n) for n in escalated}
         source = {"partitions": [f"resolved#{m}" for m in months] + ["open"], "items_read": len(items),
                   "open_tickets": len(open_items), "ticket_queries": len(escalated)}
         return Loaded(items, entries, source)
+
+    def _escalations(self, number: int) -> list[Entry]:
+        return [e for e in self.store.tickets.entries(number) if e.kind == "escalation"]
 
     def build(self, period: Period) -> Report:
         as_of = self.clock.now()

@@ -81,6 +81,11 @@ class Performer(Protocol):
     def perform(self, item: DueItem, ctx: TicketContext | None) -> Decision: ...
 
 
+def done_count(performed: list[Performed]) -> int:
+    """How many items were done (for callers reporting the emails their fast path sent)."""
+    return sum(1 for p in performed if p.outcome == "done")
+
+
 def new_lease_owner() -> str:
     return uuid.uuid4().hex[:16]
 
@@ -98,6 +103,14 @@ def stale_reason(ctx: TicketContext, item: DueItem) -> str | None:
     if ctx.status == "pending":
         return "paused"
     return None
+
+
+def _follow_up(committed: list[Done | Skip]) -> None:
+    """What performers asked to happen once their completion is committed."""
+    for decision in committed:
+        then = decision.then if isinstance(decision, Done) else None
+        if then is not None:
+            then()
 
 
 class OpsAlerts(Protocol):
@@ -192,15 +205,12 @@ class DueWork:
     def _commit(self, commits: list[tuple[DueItem, Done | Skip, list[Write]]]) -> None:
         if not commits:
             return
-        writes = [w for _, _, ws in commits for w in ws]
         try:
-            self.store.commit_in_chunks(writes)
+            self.store.commit_in_chunks([w for _, _, ws in commits for w in ws])
             committed = [decision for _, decision, _ in commits]
         except ConflictError:
             committed = [decision for item, decision, item_writes in commits if self._commit_one(item, item_writes)]
-        for decision in committed:
-            if isinstance(decision, Done) and decision.then is not None:
-                decision.then()
+        _follow_up(committed)
 
     def _commit_one(self, item: DueItem, writes: list[Write]) -> bool:
         """After a batch conflict (one lease lapsed), keep the others' records."""

@@ -16,7 +16,7 @@ from helpdesk.core.clock import Clock
 from helpdesk.mail.compose import OutboundMail
 from helpdesk.messages.outbox import MailFactory, Outbox
 from helpdesk.sla.due import DueItem
-from helpdesk.sla.due_work import Done, DueWork, Skip
+from helpdesk.sla.due_work import Done, DueWork, Skip, done_count
 from helpdesk.tickets import changes, commands
 from helpdesk.tickets.commands import ParsedReply, command_help
 from helpdesk.tickets.operations import TicketOps
@@ -70,6 +70,10 @@ class StaffReplies:
         if parsed.errors:
             return "commands_rejected", self._reject(ctx, message, parsed)
         public = bool(parsed.body) and not parsed.internal
+        return ("relayed" if public else "internal_note"), self._apply(ctx, message, parsed, public)
+
+    def _apply(self, ctx: TicketContext, message: StaffMessage, parsed: ParsedReply, public: bool) -> int:
+        """Commands, the logged reply, the relay and the confirmation: one transaction, then sent."""
         entry = self._entry(ctx.number, "staff_reply" if public else "staff_note", message, parsed, public)
         items = [self._item(entry, CONFIRM)] + ([self._item(entry, RELAY, message.mail)] if public else [])
         builders = commands.builders(parsed, self.ops, message.sender)
@@ -80,8 +84,7 @@ class StaffReplies:
         for level, reason in parsed.escalations():
             self.escalator.manual(ctx.number, level, reason, message.sender)
         known = {ctx.number: self.ops.contexts.of(ticket, ctx.account)}
-        performed = self.due.run_many(list(reversed(items)), known)
-        return ("relayed" if public else "internal_note"), sum(1 for p in performed if p.outcome == "done")
+        return done_count(self.due.run_many(list(reversed(items)), known))
 
     def _reject(self, ctx: TicketContext, message: StaffMessage, parsed: ParsedReply) -> int:
         entry = Entry(ticket=ctx.number, at=self.clock.now(), kind="staff_commands_rejected",
@@ -90,7 +93,7 @@ class StaffReplies:
         confirm = self._item(entry, CONFIRM)
         self.ops.store.commit([message.inbound_write, self.ops.store.tickets.add_entry(entry),
                                self.ops.store.due.add(confirm)])
-        return sum(1 for p in self.due.run_many([confirm], {ctx.number: ctx}) if p.outcome == "done")
+        return done_count(self.due.run_many([confirm], {ctx.number: ctx}))
 
     def _entry(self, number: int, kind: str, message: StaffMessage, parsed: ParsedReply, public: bool) -> Entry:
         mail = message.mail

@@ -22,23 +22,29 @@ _ALIASES = {"#status": "status", "#value": "value", "#owner": "lease_owner", "#l
             "#until": "until"}
 
 
+def _clean_text(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates from undecodable mail bytes
+        return value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
 def _prepare(value: Any) -> Any:
     """DynamoDB wants Decimal, not float, valid UTF-8, and no empty sets."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:  # lone surrogates from undecodable mail bytes
-            return value.encode("utf-8", "replace").decode("utf-8")
-        return value
-    if isinstance(value, float):
-        return Decimal(str(value))
-    if isinstance(value, dict):
-        return {k: _prepare(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list | tuple):
-        return [_prepare(v) for v in value]
-    if isinstance(value, set | frozenset):
-        return {_prepare(v) for v in value} or None
+    for kinds, convert in _PREPARE:
+        if isinstance(value, kinds):
+            return convert(value)
     return value
+
+
+_PREPARE: tuple[tuple[Any, Any], ...] = (
+    (str, _clean_text),
+    (float, lambda v: Decimal(str(v))),
+    (dict, lambda v: {k: _prepare(x) for k, x in v.items() if x is not None}),
+    (list | tuple, lambda v: [_prepare(x) for x in v]),
+    (set | frozenset, lambda v: {_prepare(x) for x in v} or None),
+)
 
 
 def _plain(value: Any) -> Any:
@@ -88,35 +94,22 @@ class Update:
     values: dict[str, Any] = field(default_factory=dict)
     label: str = ""
 
+    def _clauses(self, names: dict[str, str], values: dict[str, Any]) -> str:
+        """SET, ADD and REMOVE clauses with every attribute behind a placeholder name."""
+        present = {a: v for a, v in self.sets.items() if v is not None}
+        set_parts = [*self.raw_sets, *_placed("s", present, names, values, "{n} = {v}")]
+        add_parts = _placed("a", self.adds, names, values, "{n} {v}")
+        removes = list(self.removes) + [attr for attr, value in self.sets.items() if value is None]
+        names.update({f"#r{i}": attr for i, attr in enumerate(removes)})
+        parts = (("SET", set_parts), ("ADD", add_parts), ("REMOVE", [f"#r{i}" for i in range(len(removes))]))
+        return " ".join(f"{verb} {', '.join(items)}" for verb, items in parts if items)
+
     def params(self) -> dict[str, Any]:
         names: dict[str, str] = {}
         values: dict[str, Any] = dict(self.values)
-        set_parts = list(self.raw_sets)
-        removes = list(self.removes) + [attr for attr, value in self.sets.items() if value is None]
-        for i, (attr, value) in enumerate((a, v) for a, v in self.sets.items() if v is not None):
-            names[f"#s{i}"] = attr
-            values[f":s{i}"] = value
-            set_parts.append(f"#s{i} = :s{i}")
-        add_parts = []
-        for i, (attr, value) in enumerate(self.adds.items()):
-            names[f"#a{i}"] = attr
-            values[f":a{i}"] = value
-            add_parts.append(f"#a{i} :a{i}")
-        remove_parts = []
-        for i, attr in enumerate(removes):
-            names[f"#r{i}"] = attr
-            remove_parts.append(f"#r{i}")
-        clauses = []
-        if set_parts:
-            clauses.append("SET " + ", ".join(set_parts))
-        if add_parts:
-            clauses.append("ADD " + ", ".join(add_parts))
-        if remove_parts:
-            clauses.append("REMOVE " + ", ".join(remove_parts))
-        params: dict[str, Any] = {"Key": key(self.pk, self.sk), "UpdateExpression": " ".join(clauses)}
-        for token, attr in _ALIASES.items():
-            if token in (self.condition or "") or any(token in p for p in self.raw_sets):
-                names[token] = attr
+        params: dict[str, Any] = {"Key": key(self.pk, self.sk), "UpdateExpression": self._clauses(names, values)}
+        expressions = " ".join([self.condition or "", *self.raw_sets])
+        names.update({token: attr for token, attr in _ALIASES.items() if token in expressions})
         if names:
             params["ExpressionAttributeNames"] = names
         if values:
@@ -127,6 +120,15 @@ class Update:
 
     def write(self) -> Write:
         return Write("Update", self.params(), self.label)
+
+
+def _placed(prefix: str, fields: dict[str, Any], names: dict[str, str], values: dict[str, Any],
+            shape: str) -> list[str]:
+    parts = []
+    for i, (attr, value) in enumerate(fields.items()):
+        names[f"#{prefix}{i}"], values[f":{prefix}{i}"] = attr, value
+        parts.append(shape.format(n=f"#{prefix}{i}", v=f":{prefix}{i}"))
+    return parts
 
 
 def put(item: dict[str, Any], *, only_if_new: bool = False, label: str = "") -> Write:
@@ -213,14 +215,18 @@ class Table:
             self.ddb.transact_write_items(TransactItems=items)
         except ClientError as exc:
             if error_code(exc) == "TransactionCanceledException":
-                reasons = exc.response.get("CancellationReasons", [])
-                failed = [writes[i].label or writes[i].kind for i, r in enumerate(reasons)
-                          if r.get("Code") == "ConditionalCheckFailed"]
-                if failed:
-                    raise ConflictError(*failed) from exc
-                codes = sorted({r.get("Code", "") for r in reasons} - {"None", ""})
-                if codes and set(codes) <= {"ValidationError", "ItemCollectionSizeLimitExceeded"}:
-                    raise ValueError(f"dynamodb.transact_write_items rejected the items: {codes}") from exc
-                raise TransientAwsError(f"dynamodb.transact_write_items: cancelled {codes}") from exc
+                raise _cancellation(writes, exc.response.get("CancellationReasons", [])) from exc
             raise_if_transient(exc, "dynamodb.transact_write_items")
             raise
+
+
+def _cancellation(writes: list[Write], reasons: list[Any]) -> Exception:
+    """What a cancelled transaction means: lost conditions, items DynamoDB refuses, or a passing fault."""
+    failed = [writes[i].label or writes[i].kind for i, r in enumerate(reasons)
+              if r.get("Code") == "ConditionalCheckFailed"]
+    if failed:
+        return ConflictError(*failed)
+    codes = sorted({r.get("Code", "") for r in reasons} - {"None", ""})
+    if codes and set(codes) <= {"ValidationError", "ItemCollectionSizeLimitExceeded"}:
+        return ValueError(f"dynamodb.transact_write_items rejected the items: {codes}")
+    return TransientAwsError(f"dynamodb.transact_write_items: cancelled {codes}")
