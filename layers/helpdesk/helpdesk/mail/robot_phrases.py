@@ -247,8 +247,13 @@ LIST_NOTICE_RE = _any(LIST_NOTICE)
 
 
 def language_of(tables: dict[str, re.Pattern[str]], text: str) -> str | None:
-    """The language whose pattern matches `text` (already normalised), or None."""
+    """The language whose pattern matches most of `text` (already normalised), or None.
+
+    The longest match names the language: "absence du bureau" is French although "absence" is English too.
+    """
+    best, best_length = None, 0
     for lang, pattern in tables.items():
-        if pattern.search(text):
-            return lang
-    return None
+        found = pattern.search(text)
+        if found and len(found.group(0)) > best_length:
+            best, best_length = lang, len(found.group(0))
+    return best

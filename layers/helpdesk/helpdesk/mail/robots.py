@@ -203,7 +203,7 @@ def _acknowledgment_words(ev: Evidence) -> Finding:
     if ev.forwarded or ev.replied or not (ev.ack_subject or ev.ack_body):
         return None
     machine = ev.helpdesk_product is not None or ev.self_declared or ev.weak_auto_header is not None
-    if machine or (ev.ack_subject and ev.ticket_ref and (ev.ack_body or ev.short_body)):
+    if machine or (ev.ack_subject and ev.ack_body and ev.ticket_ref):
         return "helpdesk_autoresponse", "subject:helpdesk-ack" if ev.ack_subject else "body:helpdesk-ack"
     return None
 
