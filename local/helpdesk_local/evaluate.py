@@ -35,9 +35,10 @@ from helpdesk_local.eval_data import (
 __all__ = ["DEFAULT_EXAMPLES", "LEVELS", "evaluate", "format_report", "load_examples", "main"]
 TARGETS = {"severity_accuracy": 0.90, "critical_below_second": 0, "trigger_recall": 0.90,
            "false_trigger_rate": 0.05, "issue_type_accuracy": 0.85}
-# Trigger families the labelled sets name; other policy triggers (billing disputes, POS) are not scored.
-SCORED_TRIGGERS = frozenset({*LABELLED_TRIGGERS.values(), "outage", "data_loss", "legal", "escalation_request",
-                             "hipaa", "pci", "peak_season", "executive_involvement", "patient_safety"})
+# Trigger families the labelled set names (it does not label patient safety); our own examples name all.
+LABELLED_FAMILIES = frozenset({*LABELLED_TRIGGERS.values(), "outage", "data_loss", "legal", "escalation_request",
+                               "hipaa", "pci", "peak_season", "executive_involvement"})
+SCORED_TRIGGERS = LABELLED_FAMILIES | {"patient_safety"}
 SPLIT_NOTE = ("split: fixed by sha256(id) mod 5, folds 3-4 held out (~40%); examples.yaml and the realistic "
               "cases are all tuned; the models were cross-validated on folds 0-2 of the tuned part")
 
@@ -85,7 +86,8 @@ class _Tally:
                 self.misses["trigger"].append({"id": ex.id, "trigger": trigger})
         forbidden = set(ex.absent_triggers)
         if ex.exact_triggers:
-            forbidden |= (set(result.triggers) & SCORED_TRIGGERS) - set(ex.triggers)
+            scored = LABELLED_FAMILIES if ex.source == "labelled" else SCORED_TRIGGERS
+            forbidden |= (set(result.triggers) & scored) - set(ex.triggers)
         wrong = [t for t in result.triggers if t in forbidden]
         self.misses["false_trigger"] += [{"id": ex.id, "trigger": t} for t in wrong]
         if _harmless(ex):

@@ -32,6 +32,7 @@ _WORD_DURATION = re.compile(r"\b(?:a|one|about a|almost a)\s+(minute|hour|second
                             r"\bunder a second\b", re.IGNORECASE)
 _COMPARE = re.compile(r"\b(?:from|before|normally|usually|used to|compared|previously|instead of|was|were|"
                       r"now|since|last (?:week|month)|normal)\b", re.IGNORECASE)
+_HOURS_MINUTES = re.compile(r"\b(\d+)\s?h\s?(\d+)\s?m(?:in)?\b", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
 
 
@@ -82,7 +83,8 @@ def _word_seconds(match: re.Match[str]) -> float:
 
 def slowdown(text: str) -> Figure | None:
     """The largest ratio between two durations compared in one sentence or two adjacent ones."""
-    sentences = [s for s in _SENTENCE.split(text[:20_000]) if s.strip()]
+    text = _HOURS_MINUTES.sub(lambda m: f"{int(m.group(1)) + int(m.group(2)) / 60:.2f} hours", text[:20_000])
+    sentences = [s for s in _SENTENCE.split(text) if s.strip()]
     best: Figure | None = None
     for i, sentence in enumerate(sentences):
         window = sentence + " " + (sentences[i + 1] if i + 1 < len(sentences) else "")

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from helpdesk.classify.text import Analysed, stem
 
 DATA_DIR = Path(__file__).parent / "data"
-MAX_GAP = 3
+MAX_GAP = 4
 NEGATION_WINDOW = 4
 _NEGATORS = frozenset({"not", "no", "never", "without", "nothing", "neither", "nor", "zero", "nobodi"})
 _NOT_NEGATIONS = frozenset({"no longer", "not only", "not just", "no doubt", "not sure", "no one", "no way"})
@@ -138,9 +138,9 @@ class Matcher:
             return {i}
         tokens = self.doc.tokens
         kind, arg = pattern[k]
-        if kind == "end":
-            return self._match(pattern, k + 1, i, clause) if i >= len(tokens) or tokens[i].clause != clause \
-                else set()
+        if kind == "end":  # a question or exclamation mark ends the clause too
+            ended = i >= len(tokens) or tokens[i].clause != clause or tokens[i].word in ("?", "!")
+            return self._match(pattern, k + 1, i, clause) if ended else set()
         if kind == "not":
             ok = i >= len(tokens) or tokens[i].clause != clause or tokens[i].stem not in arg  # type: ignore[operator]
             return self._match(pattern, k + 1, i, clause) if ok else set()
@@ -171,15 +171,14 @@ class Matcher:
     def masked(self) -> set[int]:
         if self._masked is None:
             self._masked = set()
-            for hit in self._scan("harmless"):
+            for hit in self._scan("harmless", set()):
                 self._masked.update(range(hit.start, hit.end))
         return self._masked
 
     def find(self, concept: str) -> list[Hit]:
         """Every match of a concept outside harmless phrases, longest first at each start."""
         if concept not in self._found:
-            masked = self.masked() if concept != "harmless" else set()
-            self._found[concept] = [h for h in self._scan(concept) if not masked.intersection(range(h.start, h.end))]
+            self._found[concept] = self._scan(concept, self.masked() if concept != "harmless" else set())
         return self._found[concept]
 
     def counted(self, concept: str) -> list[Hit]:
@@ -189,18 +188,16 @@ class Matcher:
         return [h for h in self.find(concept)
                 if not (h.negated and negatable) and not (h.hypothetical and not conditional)]
 
-    def _scan(self, concept: str) -> list[Hit]:
+    def _scan(self, concept: str, masked: set[int]) -> list[Hit]:
         hits: list[Hit] = []
         last_end = -1
         for i in range(len(self.doc.tokens)):
-            if i < last_end:
+            if i < last_end or i in masked:
                 continue
-            ends = self.ends(concept, i)
+            ends = [e for e in self.ends(concept, i) if e > i and not masked.intersection(range(i, e))]
             if ends:
-                end = max(ends)
-                if end > i:
-                    hits.append(self._hit(concept, i, end))
-                    last_end = end
+                hits.append(self._hit(concept, i, max(ends)))
+                last_end = max(ends)
         return hits
 
     def _hit(self, concept: str, start: int, end: int) -> Hit:

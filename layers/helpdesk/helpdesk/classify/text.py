@@ -26,9 +26,10 @@ _SIGN_OFF = re.compile(
 _SENTENCE_END = re.compile(r"[.?!:;)]\s*$")
 _SUFFIXES = ("ingly", "edly", "ies", "ied", "ing", "ed", "es", "ly", "s")
 _KEEP_DOUBLE = frozenset("lsz")
-_IRREGULAR = {"lost": "los", "gone": "go", "went": "go", "ran": "run", "got": "get", "stolen": "steal",
+_IRREGULAR = {"lost": "lost", "went": "go", "ran": "run", "got": "get", "stolen": "steal",
               "stole": "steal", "broke": "break", "broken": "break", "saw": "see", "seen": "see",
-              "shown": "show", "hit": "hit", "left": "leav", "down": "down", "data": "data", "datas": "data"}
+              "shown": "show", "hit": "hit", "left": "leav", "down": "down", "data": "data", "datas": "data",
+              "ours": "ours", "news": "news", "gone": "gone", "us": "us", "sales": "sale", "business": "business"}
 
 
 @lru_cache(maxsize=20_000)
@@ -40,7 +41,7 @@ def stem(word: str) -> str:
     word = word.replace("'", "")
     if word in _IRREGULAR:
         return _IRREGULAR[word]
-    if len(word) <= 3 or word.isdigit():
+    if len(word) <= 3 or word.isdigit() or word[:-1].isdigit():
         return word
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:

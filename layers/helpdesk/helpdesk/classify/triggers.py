@@ -23,7 +23,6 @@ _EXEC_IN_TEXT = re.compile(
     rf"\b(?:our|my|the company's|their)\s+(?:own\s+)?{_C_LEVEL}\b|\b{_C_LEVEL}\s+here\b|"
     rf"\b(?:i'm|i am|as)\s+(?:the\s+)?{_C_LEVEL}\b|\b(?:cc|cc'd|copied|copying|looped in)\s+(?:in\s+)?"
     rf"(?:our|my)?\s*{_C_LEVEL}\b|\bassistant to the {_C_LEVEL}\b", re.IGNORECASE)
-_INDUSTRY_OF = {"hipaa": "healthcare", "patient_safety": "healthcare"}
 Detector = Callable[[Matcher, Account], list[str]]
 
 
@@ -51,6 +50,8 @@ def _singular_subject(m: Matcher, hit: Hit) -> bool:
 
 
 def _data_loss(m: Matcher, account: Account) -> list[str]:
+    if m.find("loss_denied") or any(h.negated for h in m.find("data_loss")):
+        return []  # "nothing was lost": the customer says so, whatever else looked empty
     return phrases(m.counted("data_loss"))
 
 
@@ -64,10 +65,14 @@ def _concept(name: str) -> Detector:
     return detect
 
 
+_LAWYERS = re.compile(r"\b(?:lawyers?|attorneys?|counsel|legal (?:team|department))\b")
+
+
 def _legal(m: Matcher, account: Account) -> list[str]:
-    if m.find("legal_paperwork") and not m.counted("problem"):
-        return []  # a lawyer asking for the DPA is paperwork, not a legal threat
-    return phrases(m.counted("legal"))
+    hits = m.counted("legal")
+    if m.find("legal_paperwork"):  # a lawyer asking for the DPA is paperwork, not a legal threat
+        hits = [h for h in hits if not _LAWYERS.search(h.phrase)]
+    return phrases(hits)
 
 
 def _in_industry(m: Matcher, account: Account, industry: str, context: str) -> bool:
@@ -80,6 +85,8 @@ def _hipaa(m: Matcher, account: Account) -> list[str]:
     if not _in_industry(m, account, "healthcare", "health_context"):
         return []
     found = phrases(m.counted("privacy_problem"))
+    if not found and m.counted("problem") and not m.find("legal_paperwork"):
+        found = phrases(m.find("privacy_terms"))
     if not found and m.find("health_context") and _security(m, account):
         found = phrases(m.counted("security_incident"))
     return found
@@ -115,7 +122,7 @@ def _performance(m: Matcher, account: Account) -> list[str]:
 def _peak(m: Matcher, account: Account) -> list[str]:
     if account.industry and account.industry != "retail":
         return []
-    if not m.counted("problem"):
+    if not m.counted("problem") or m.counted("reassurance"):
         return []
     return phrases(m.find("peak"))
 
