@@ -67,7 +67,8 @@ class Classifier:
         if not found and not matcher.counted("problem") and only_signoff(doc.body):
             return None
         words = {name: phrases_ for name, (_rule, phrases_) in found.items()}
-        return Analysis(matcher, found, extract(matcher, words, self._policy_concepts))
+        steps = tuple(t.at_least for t in self.rules.money_per_hour)
+        return Analysis(matcher, found, extract(matcher, words, self._policy_concepts, steps))
 
     def classify(self, subject: str, new_text: str, account: Account = DEFAULT_ACCOUNT) -> Classification:
         analysis = self.features(subject, new_text, account)
@@ -79,6 +80,7 @@ class Classifier:
         severity = self._severity(feats, evidence)
         evidence += [Evidence("trigger", name, rule, words) for name, (rule, words) in found.items()]
         severity = self._apply_raises(severity, list(found), evidence)
+        severity = self._apply_money_floor(severity, feats, evidence)
         severity = self._apply_floors(severity, account, evidence)
         issue_type = self._issue_type(feats, evidence)
         emotion = self._emotion(matcher, doc.subject + "\n" + doc.body, evidence)
@@ -131,6 +133,19 @@ class Classifier:
             if self.policy.rank(target) < self.policy.rank(severity):
                 severity = target
                 evidence.append(Evidence("severity", target, f"trigger:{trigger}", [trigger]))
+        return severity
+
+    def _apply_money_floor(self, severity: str, feats: Features, evidence: list[Evidence]) -> str:
+        """Money lost per hour is the policy's own impact scale: its thresholds are floors."""
+        for threshold in sorted(self.rules.money_per_hour, key=lambda t: -t.at_least):
+            words = feats.phrases.get(f"figure:money>={threshold.at_least:g}/h")
+            if words is None:
+                continue
+            target = self.policy.resolve_severity(threshold.severity)
+            if self.policy.rank(target) < self.policy.rank(severity):
+                severity = target
+                evidence.append(Evidence("severity", target, "money_per_hour", words))
+            break
         return severity
 
     def _apply_floors(self, severity: str, account: Account, evidence: list[Evidence]) -> str:

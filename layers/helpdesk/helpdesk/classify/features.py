@@ -58,11 +58,11 @@ def _near_problem(m: Matcher, figure: Figure) -> bool:
     return bool(problem_clauses & clauses)
 
 
-def _figures(m: Matcher, feats: Features) -> None:
+def _figures(m: Matcher, feats: Features, money_steps: tuple[float, ...]) -> None:
     for fig in money(m.doc.text):
-        for step in MONEY_STEPS:
+        for step in money_steps:
             if fig.value >= step:
-                feats.add(f"figure:money>={step}/h", 1.0, [fig.phrase])
+                feats.add(f"figure:money>={step:g}/h", 1.0, [fig.phrase])
     for fig in people(m.doc.text):
         if not _near_problem(m, fig):
             continue
@@ -97,10 +97,11 @@ def _words(tokens: list[Token], feats: Features) -> None:
             feats.add(f"word:{token.stem}", 1.0)
 
 
-def extract(m: Matcher, triggers: dict[str, list[str]], policy_concepts: list[str]) -> Features:
+def extract(m: Matcher, triggers: dict[str, list[str]], policy_concepts: list[str],
+            money_steps: tuple[float, ...] = MONEY_STEPS) -> Features:
     feats = Features()
     _concepts(m, feats, policy_concepts)
-    _figures(m, feats)
+    _figures(m, feats, tuple(sorted({*MONEY_STEPS, *money_steps})))
     _shape(m, feats)
     for trigger, found in triggers.items():
         feats.add(f"trigger:{trigger}", 1.0, found)
