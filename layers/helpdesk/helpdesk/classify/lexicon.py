@@ -29,6 +29,7 @@ from helpdesk.classify.text import Analysed, stem
 
 DATA_DIR = Path(__file__).parent / "data"
 MAX_GAP = 4
+MAX_HITS = 12
 NEGATION_WINDOW = 4
 _NEGATORS = frozenset({"not", "no", "never", "without", "nothing", "neither", "nor", "zero", "nobodi"})
 _NOT_NEGATIONS = frozenset({"no longer", "not only", "not just", "no doubt", "not sure", "no one", "no way"})
@@ -78,7 +79,10 @@ def _element(word: str) -> Element:
     alternatives = [tuple(stem(part) for part in re.split(r"[_-]", w) if part) for w in word.split("|") if w]
     if all(len(a) == 1 for a in alternatives):
         return ("words", frozenset(a[0] for a in alternatives))
-    return ("seq", tuple(alternatives))
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for alt in alternatives:
+        by_first.setdefault(alt[0], []).append(alt)
+    return ("seq", {first: tuple(alts) for first, alts in by_first.items()})
 
 
 def _pattern(text: str) -> tuple[Element, ...]:
@@ -97,6 +101,40 @@ def _pattern(text: str) -> tuple[Element, ...]:
 class Lexicon:
     concepts: dict[str, list[tuple[Element, ...]]]
     specs: dict[str, ConceptSpec]
+
+    def __post_init__(self) -> None:
+        # First words of each pattern, so that matching only tries patterns that can start at a word.
+        self._firsts: dict[str, frozenset[str] | None] = {}
+        self.pattern_firsts = {name: [self._pattern_first(p, ()) for p in patterns]
+                               for name, patterns in self.concepts.items()}
+
+    def first_words(self, concept: str, seen: tuple[str, ...] = ()) -> frozenset[str] | None:
+        """Stems a match of the concept can start with; None when it could start anywhere."""
+        if concept in self._firsts:
+            return self._firsts[concept]
+        if concept in seen:
+            return None
+        found: set[str] = set()
+        for pattern in self.concepts.get(concept, ()):
+            first = self._pattern_first(pattern, (*seen, concept))
+            if first is None:
+                return None
+            found |= first
+        if not seen:
+            self._firsts[concept] = frozenset(found)
+        return frozenset(found)
+
+    def _pattern_first(self, pattern: tuple[Element, ...], seen: tuple[str, ...]) -> frozenset[str] | None:
+        if not pattern:
+            return None
+        kind, arg = pattern[0]
+        if kind == "words":
+            return arg  # type: ignore[return-value]
+        if kind == "seq":
+            return frozenset(arg)  # type: ignore[arg-type]
+        if kind == "concept":
+            return self.first_words(str(arg), seen)
+        return None
 
     @classmethod
     def from_spec(cls, spec: LexiconSpec) -> Lexicon:
@@ -127,8 +165,13 @@ class Matcher:
             return cached
         self._memo[key] = frozenset()  # guards against a concept that refers to itself
         result: set[int] = set()
-        for pattern in self.lexicon.concepts.get(concept, ()):
-            result |= self._match(pattern, 0, i, self.doc.tokens[i].clause if i < len(self.doc.tokens) else -1)
+        if i >= len(self.doc.tokens):
+            return frozenset()
+        token = self.doc.tokens[i]
+        firsts = self.lexicon.pattern_firsts.get(concept, ())
+        for pattern, first in zip(self.lexicon.concepts.get(concept, ()), firsts, strict=True):
+            if first is None or token.stem in first:
+                result |= self._match(pattern, 0, i, token.clause)
         frozen = frozenset(result)
         self._memo[key] = frozen
         return frozen
@@ -157,10 +200,11 @@ class Matcher:
             return self._match(pattern, k + 1, i + 1, clause) if tokens[i].stem in arg else set()  # type: ignore
         if kind == "seq":
             found = set()
-            for seq in arg:  # type: ignore[attr-defined]
+            for seq in arg.get(tokens[i].stem, ()):  # type: ignore[attr-defined]
                 n = len(seq)
                 window = tokens[i: i + n]
-                if len(window) == n and all(t.stem == w and t.clause == clause for t, w in zip(window, seq)):
+                same = len(window) == n and all(t.clause == clause for t in window)
+                if same and all(t.stem == w for t, w in zip(window, seq, strict=True)):
                     found |= self._match(pattern, k + 1, i + n, clause)
             return found
         found = set()
@@ -191,13 +235,16 @@ class Matcher:
     def _scan(self, concept: str, masked: set[int]) -> list[Hit]:
         hits: list[Hit] = []
         last_end = -1
-        for i in range(len(self.doc.tokens)):
-            if i < last_end or i in masked:
+        firsts = self.lexicon.first_words(concept)
+        for i, token in enumerate(self.doc.tokens):
+            if i < last_end or i in masked or (firsts is not None and token.stem not in firsts):
                 continue
             ends = [e for e in self.ends(concept, i) if e > i and not masked.intersection(range(i, e))]
             if ends:
                 hits.append(self._hit(concept, i, max(ends)))
                 last_end = max(ends)
+                if len(hits) >= MAX_HITS:  # the first matches decide; this bounds repetitive mail
+                    break
         return hits
 
     def _hit(self, concept: str, start: int, end: int) -> Hit:

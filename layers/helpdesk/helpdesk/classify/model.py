@@ -29,7 +29,8 @@ class LinearModel:
                    dict(data.get("meta") or {}))
 
     def as_dict(self) -> dict[str, Any]:
-        weights = {f: {c: round(w, 5) for c, w in ws.items() if abs(w) >= 1e-5} for f, ws in sorted(self.weights.items())}
+        weights = {f: {c: round(w, 5) for c, w in ws.items() if abs(w) >= 1e-5}
+                   for f, ws in sorted(self.weights.items())}
         return {"classes": list(self.classes), "bias": {c: round(b, 5) for c, b in self.bias.items()},
                 "weights": {f: ws for f, ws in weights.items() if ws}, "meta": self.meta}
 
