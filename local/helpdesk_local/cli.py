@@ -83,7 +83,7 @@ def _policy_simulate(args: argparse.Namespace) -> int:
 
 
 def _classify(args: argparse.Namespace) -> int:
-    from helpdesk.classifier import Classifier
+    from helpdesk.classify import Classifier
     from helpdesk.policy.loader import load_policy
     from helpdesk_local.policy_cli import classify_file
     from helpdesk_local.replay import expand_any

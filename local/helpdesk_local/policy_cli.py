@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from helpdesk.accounts.lookup import pick_account
 from helpdesk.accounts.model import DEFAULT_ACCOUNT, Account
-from helpdesk.classifier import Classifier
+from helpdesk.classify import Classifier
 from helpdesk.core.errors import PolicyError
 from helpdesk.mail.parsing import parse_mail
 from helpdesk.policy.loader import load_policy, parse_policy, policy_path

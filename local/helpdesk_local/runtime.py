@@ -25,10 +25,11 @@ from types import ModuleType
 from typing import Any, TextIO
 
 from helpdesk.app import factory as wiring
-from helpdesk.core.clock import FixedClock, install_clock, iso
+from helpdesk.core.clock import FixedClock, install_clock
 from helpdesk_local.cfn import ROOT
 from helpdesk_local.embedded import ACCOUNT_ID, REGION, EmbeddedAws
 from helpdesk_local.events import scheduled_event, ses_event
+from helpdesk_local.timeline import LogFollower, TimelineEvent, events_from_log
 
 _modules: dict[Path, ModuleType] = {}
 _clients_endpoint: str | None = None  # the endpoint the domain's cached boto3 clients point at
@@ -87,20 +88,6 @@ class SentEmail:
         return part.get_content() if part is not None else ""
 
 
-@dataclass
-class TimelineEvent:
-    at: datetime
-    kind: str
-    ticket: int | None = None
-    to: str | None = None
-    subject: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"at": iso(self.at), "kind": self.kind, "ticket": self.ticket, "to": self.to,
-                "subject": self.subject, **self.details}
-
-
 # Escalation recipients for local runs, so briefings and SMS have somewhere to go.
 LOCAL_PARAMETERS = {
     "ManagerEmail": "cs-managers@example.com",
@@ -122,6 +109,7 @@ class LocalRuntime:
         self._seen_notifications: dict[str, int] = {}
         self.log_stream = log_stream if log_stream is not None else io.StringIO()
         self.timeline: list[TimelineEvent] = []
+        self.log = LogFollower()
         self._seen_emails = 0
         self._previous_clock: Any = None
 
@@ -194,15 +182,22 @@ class LocalRuntime:
     def sweep(self) -> dict[str, Any]:
         """One scheduled run of the SLA sweeper, as EventBridge would invoke it."""
         report = self.invoke("SlaSweeperFunction", scheduled_event(self.now()))
-        for performed in report.get("performed", []):
-            for event in performed.get("events", []):
-                if event["kind"] in ("sla_breached", "warning_sent", "send_failed"):
-                    self.timeline.append(TimelineEvent(self.now(), event["kind"], event.get("ticket"),
-                                                       details={k: v for k, v in event.items()
-                                                                if k not in ("kind", "ticket")}))
+        self.collect({p["ticket"] for p in report.get("performed", []) if p.get("ticket")})
+        return report
+
+    def collect(self, tickets: set[int] | None = None) -> None:
+        """After an invocation: the touched tickets' new log entries, then the mail and SNS that left."""
+        if tickets:
+            self.follow(tickets)
         self.collect_emails()
         self.collect_notifications()
-        return report
+
+    def follow(self, tickets: set[int]) -> None:
+        """Put the new entries of these tickets' logs on the timeline."""
+        store = self.store()
+        published = [n["message_id"] for n in self.notifications()]
+        for number in sorted(tickets):
+            self.timeline.extend(events_from_log(self.log.new_entries(store, number), published))
 
     def next_due(self) -> datetime | None:
         """The earliest pending due item in the DueWork index, across all shards."""
@@ -282,6 +277,8 @@ class LocalRuntime:
             outcomes = result.get("outcomes", []) if isinstance(result, dict) else []
             outcome = outcomes[0] if outcomes else {"outcome": "error"}
             self._note_outcome(outcome, raw)
+            if outcome.get("ticket"):
+                self.follow({int(outcome["ticket"])})
             sent += self.collect_emails()
             self.collect_notifications()
             first = first or outcome
@@ -320,26 +317,32 @@ class LocalRuntime:
             "severity": outcome.get("severity"), "reason": outcome.get("reason"), "from": str(sender)[:200]}))
 
     def collect_emails(self) -> int:
-        """Move newly sent SES mail onto the timeline; returns how many there were."""
+        """Move newly sent SES mail onto the timeline (and the logs of the tickets it was about)."""
         sent = self.aws.sent_emails()
-        fresh = sent[self._seen_emails:]
-        for offset, message in enumerate(fresh):
-            email = SentEmail(self._seen_emails + offset, message.source, list(message.destinations),
-                              message.raw_data.encode("utf-8", "surrogateescape")
-                              if isinstance(message.raw_data, str) else message.raw_data, self.now())
+        fresh = [self._sent_email(self._seen_emails + offset, message)
+                 for offset, message in enumerate(sent[self._seen_emails:])]
+        self._seen_emails = len(sent)
+        tickets = {int(t) for e in fresh if (t := e.message.get("X-Helpdesk-Ticket")) and str(t).isdigit()}
+        if tickets:
+            self.follow(tickets)
+        for email in fresh:
             ticket = email.message.get("X-Helpdesk-Ticket")
             self.timeline.append(TimelineEvent(self.now(), "email_sent", int(ticket) if ticket else None,
                                                to=", ".join(dict.fromkeys(email.destinations)), subject=email.subject,
                                                details={"email_index": email.index}))
-        self._seen_emails = len(sent)
         return len(fresh)
+
+    def _sent_email(self, index: int, message: Any) -> SentEmail:
+        raw = message.raw_data.encode("utf-8", "surrogateescape") if isinstance(message.raw_data, str) \
+            else message.raw_data
+        return SentEmail(index, message.source, list(message.destinations), raw, self.now())
 
     def emails(self) -> list[SentEmail]:
         out = []
         for index, message in enumerate(self.aws.sent_emails()):
-            raw = message.raw_data.encode("utf-8", "surrogateescape") if isinstance(message.raw_data, str) \
-                else message.raw_data
-            out.append(SentEmail(index, message.source, list(dict.fromkeys(message.destinations)), raw, self.now()))
+            email = self._sent_email(index, message)
+            email.destinations = list(dict.fromkeys(email.destinations))
+            out.append(email)
         return out
 
     def customer_emails(self) -> list[SentEmail]:
@@ -412,17 +415,16 @@ def _attribute_value(value: Any) -> Any:
 
 
 def _notification_events(at: datetime, topic: str, note: dict[str, Any]) -> list[TimelineEvent]:
+    """What SNS delivered: ops alerts, and each briefing as received by each subscribed address.
+
+    Escalations and SMS themselves come from the ticket's log (see helpdesk_local.timeline)."""
     attrs = note["attributes"]
     ticket = int(attrs["ticket"]) if str(attrs.get("ticket", "")).isdigit() else None
-    common = {"level": attrs.get("level"), "role": attrs.get("role"), "severity": attrs.get("severity"),
-              "trigger": attrs.get("trigger")}
     if topic == "OpsTopic":
         return [TimelineEvent(at, "ops_alert", ticket, subject=note["subject"])]
-    if attrs.get("kind") == "sms":
-        body = note["bodies"].get("sms") or note["bodies"].get("default")
-        return [TimelineEvent(at, "sms_sent", ticket, to=phone, details={**common, "body": body})
-                for phone in note["recipients"]]
-    events = [TimelineEvent(at, "escalation_published", ticket, subject=note["subject"], details=common)]
-    events += [TimelineEvent(at, "escalation_email", ticket, to=address, subject=note["subject"], details=common)
-               for address in note["recipients"]]
-    return events
+    if attrs.get("kind") != "briefing":
+        return []
+    common = {"level": attrs.get("level"), "role": attrs.get("role"), "severity": attrs.get("severity"),
+              "trigger": attrs.get("trigger")}
+    return [TimelineEvent(at, "escalation_email", ticket, to=address, subject=note["subject"], details=common)
+            for address in note["recipients"]]

@@ -170,18 +170,12 @@ def _perform(run: Run, step: Step) -> None:
     if action == "ack":
         ops.acknowledge(number, _actor(spec))
     elif action == "status":
-        before = runtime.ticket(number) or {}
         ops.set_status(number, str(spec["status"]), _actor(spec))
-        runtime.timeline.append(TimelineEvent(runtime.now(), "status_changed", number, details={
-            "from": before.get("status"), "status": spec["status"], "by": _actor(spec)}))
     elif action == "note":
         ops.add_note(number, str(spec["text"]), _actor(spec), public=bool(spec.get("public")))
     elif action == "priority":
         ops.change_severity(number, str(spec["severity"]), _actor(spec))
-        runtime.timeline.append(TimelineEvent(runtime.now(), "severity_changed", number,
-                                              details={"severity": spec["severity"]}))
-    runtime.collect_emails()
-    runtime.collect_notifications()
+    runtime.collect({number})
 
 
 def run_scenario(path: Path, emit: Callable[[TimelineEvent], None], *, every_minute: bool = False) -> LocalRuntime:

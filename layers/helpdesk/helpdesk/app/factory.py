@@ -118,7 +118,7 @@ def _register(due: DueWork, settings: CommonSettings, store: Store, clock: Clock
 
 @lru_cache(maxsize=1)
 def inbound() -> Any:
-    from helpdesk.classifier import Classifier
+    from helpdesk.classify import Classifier
     from helpdesk.intake.processor import InboundProcessor
     from helpdesk.intake.services import IntakeServices
 

@@ -122,20 +122,29 @@ class Escalator:
         if policy.severities[severity].sms:
             events += self._sms(ctx, reason, attributes, now)
         entry = Entry(ticket=number, at=now, kind="escalation", key=item.id, level=reason.level, roles=roles,
-                      trigger=reason.trigger, reason=reason.text, sns_message_id=message_id,
+                      severity=severity, trigger=reason.trigger, reason=reason.text, sns_message_id=message_id,
                       body=briefing, subject=subject)
         patch = TicketPatch(sets={"last_escalated_at": now, "escalation_level": reason.level, "updated_at": now},
                             adds={"escalations": 1})
         writes = [self.store.tickets.add_entry(entry), self.store.tickets.change(number, patch, once=item.id)]
-        writes += [self.store.tickets.add_entry(Entry(ticket=number, at=now, kind="sms_sent", key=f"{item.id}#{i}",
-                                                      body=e["body"], level=reason.level, phone=e["to"]))
-                   for i, e in enumerate(ev for ev in events if ev["kind"] == "sms_published")]
+        writes += [self.store.tickets.add_entry(sms_entry) for sms_entry in self._sms_entries(item, ctx, reason,
+                                                                                               events, now)]
         metric("Escalations", level=reason.level, trigger=reason.trigger)
         logger.info("escalated", extra={"ticket": number, "level": reason.level, "trigger": reason.trigger,
                                         "roles": roles})
         return Done(writes, "published", {"sns_message_id": message_id}, events)
 
     # -- SMS -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _sms_entries(item: DueItem, ctx: TicketContext, reason: Reason, events: list[dict[str, Any]],
+                     now: datetime) -> list[Entry]:
+        """One log entry per SMS that left, so the ticket shows who was paged and with what text."""
+        sent = [e for e in events if e["kind"] == "sms_published"]
+        return [Entry(ticket=ctx.number, at=now, kind="sms_sent", key=f"{item.id}#{i}", body=e["body"],
+                      level=reason.level, roles=e["roles"], severity=ctx.severity, trigger=reason.trigger,
+                      phone=e["to"])
+                for i, e in enumerate(sent)]
 
     def sms_text(self, ctx: TicketContext, level: str, reason: str) -> str:
         number = ctx.number
@@ -163,4 +172,4 @@ class Escalator:
             return []
         metrics.add_metric(name="SmsSent", unit="Count", value=1)
         return [{"kind": "sms_published", "ticket": attributes.get("ticket"), "body": text, "to": phone,
-                 "level": attributes.get("level")}]
+                 "level": attributes.get("level"), "roles": list(attributes.get("role") or [])}]

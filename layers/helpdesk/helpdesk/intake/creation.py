@@ -28,7 +28,7 @@ from helpdesk.tickets.records import HealthWatch, Ticket
 if TYPE_CHECKING:
     from helpdesk.accounts.model import Account
     from helpdesk.adapters.aws.table import Write
-    from helpdesk.classifier import Classification
+    from helpdesk.classify import Classification
     from helpdesk.intake.services import IntakeServices
     from helpdesk.sla.due import DueItem
     from helpdesk.tickets.records import Entry

@@ -10,7 +10,7 @@ import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from helpdesk.classifier import Classification
+from helpdesk.classify import Classification
 from helpdesk.intake.arrival import Arrival
 from helpdesk.intake.records import InboundRecord, OutcomeName
 from helpdesk.tickets.records import Attachment, Entry

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from helpdesk.adapters.aws.blobs import BlobStore
     from helpdesk.adapters.aws.store import Store
     from helpdesk.app.settings import InboundSettings
-    from helpdesk.classifier import Classifier
+    from helpdesk.classify import Classifier
     from helpdesk.core.clock import Clock
     from helpdesk.escalation.escalator import Escalator
     from helpdesk.policy.models import Policy

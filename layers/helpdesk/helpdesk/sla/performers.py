@@ -43,7 +43,7 @@ class BreachChecker:
             return Skip("met")
         now = self.clock.now()
         entry = Entry(ticket=ctx.number, at=now, kind="sla_breached", key=clock_name, clock=clock_name,
-                      due_at=item.planned, to_value=ctx.severity)
+                      due_at=item.planned, severity=ctx.severity)
         writes = [self.store.tickets.add_entry(entry),
                   self.store.tickets.change(ctx.number, TicketPatch(sets={f"breached_{clock_name}_at": now,
                                                                           "updated_at": now}))]

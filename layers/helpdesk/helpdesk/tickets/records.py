@@ -241,6 +241,7 @@ class Entry(BaseModel):
     tag: str | None = None
     status: str | None = None
 
+    severity: str | None = None
     clock: str | None = None
     percent: int | None = None
     due_at: datetime | None = None
