@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -20,31 +21,6 @@ def _demo(args: argparse.Namespace) -> int:
     if not args.json:
         print(f"\nOpen the .eml files in {out}/ with any mail client to read what customers received.")
     return 0
-
-
-def _replay(args: argparse.Namespace) -> int:
-    from helpdesk_local.replay import expand, replay_file
-    from helpdesk_local.runtime import LocalRuntime
-
-    try:
-        files = expand(args.paths)
-    except FileNotFoundError as exc:
-        print(f"helpdesk replay: {exc}", file=sys.stderr)
-        return 2
-    failures = 0
-    with LocalRuntime() as runtime:
-        for path in files:
-            row = replay_file(runtime, path)
-            failures += row["error"] is not None
-            if args.json:
-                print(json.dumps(row))
-            else:
-                status = row["error"] or row["reason"] or ""
-                ticket = f"#{row['ticket']}" if row["ticket"] else "-"
-                print(f"{row['outcome'] or 'error':<12} {ticket:<7} {row['severity'] or '-':<4} {path}  {status}")
-        if args.out:
-            runtime.write_outbox(Path(args.out))
-    return 1 if failures else 0
 
 
 def _policy_check(args: argparse.Namespace) -> int:
@@ -62,42 +38,82 @@ def _parse_instant(text: str) -> datetime:
     return instant
 
 
+def _simulation_requests(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """One request per `--at`, or one per JSON line on stdin (`--at -`), each with optional own facts."""
+    if args.at == ["-"]:
+        return [json.loads(line) for line in sys.stdin if line.strip()]
+    return [{"at": at} for at in args.at]
+
+
+def _simulate_one(args: argparse.Namespace, request: dict[str, Any]) -> dict[str, Any]:
+    from helpdesk_local.account_facts import account_for, inline_facts
+    from helpdesk_local.policy_cli import simulate
+
+    given: dict[str, Any] = {k: request[k] for k in ("arr", "flags", "industry", "customer_since") if k in request}
+    facts = {**inline_facts(args), **given}
+    scoped = argparse.Namespace(**{**vars(args), "account": request.get("account", args.account)})
+    severity = request.get("severity", args.severity)
+    if not severity:
+        raise KeyError("each simulation needs a severity (--severity, or \"severity\" in the JSON line)")
+    return simulate(request.get("policy", args.policy), severity, _parse_instant(str(request["at"])),
+                    account_for(scoped, facts))
+
+
 def _policy_simulate(args: argparse.Namespace) -> int:
     from helpdesk.core.errors import PolicyError
-    from helpdesk_local.policy_cli import find_account, format_simulation, simulate
-    from helpdesk_local.target import open_target
+    from helpdesk_local.policy_cli import format_simulation
 
-    account = None
-    if args.account:
-        with open_target(args.stack, save=False) as target:
-            account = find_account(target.store, args.account)
     try:
-        from helpdesk.accounts.model import DEFAULT_ACCOUNT
-
-        result = simulate(args.policy, args.severity, args.at, account or DEFAULT_ACCOUNT)
-    except (PolicyError, KeyError) as exc:
+        results = [_simulate_one(args, request) for request in _simulation_requests(args)]
+    except (PolicyError, KeyError, ValueError, argparse.ArgumentTypeError) as exc:
         print(f"helpdesk policy simulate: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(result, indent=2) if args.json else format_simulation(result))
+    for result in results:
+        if args.json:
+            print(json.dumps(result, indent=None if len(results) > 1 else 2))
+        else:
+            print(format_simulation(result))
     return 0
+
+
+def _policy_show(args: argparse.Namespace) -> int:
+    from helpdesk.core.errors import PolicyError
+    from helpdesk.policy.loader import load_policy
+
+    try:
+        policy = load_policy(args.policy)
+    except PolicyError as exc:
+        print(f"helpdesk policy show: {exc}", file=sys.stderr)
+        return 2
+    document = policy.model_dump(mode="json")
+    print(json.dumps(document, indent=2) if args.json else yaml_text(document))
+    return 0
+
+
+def yaml_text(document: dict[str, Any]) -> str:
+    import yaml
+
+    return str(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
 
 
 def _classify(args: argparse.Namespace) -> int:
     from helpdesk.classify import Classifier
     from helpdesk.policy.loader import load_policy
-    from helpdesk_local.policy_cli import classify_file
-    from helpdesk_local.replay import expand_any
+    from helpdesk_local.account_facts import account_for
+    from helpdesk_local.mail_sources import mail_sources
+    from helpdesk_local.policy_cli import classify_source
 
     classifier = Classifier(load_policy(args.policy))
-    for path in expand_any(args.paths, (".eml", ".txt")):
-        row = classify_file(classifier, path)
+    account = account_for(args)
+    for source in mail_sources(args.paths):
+        row = classify_source(classifier, source, account)
         if args.json:
             print(json.dumps(row))
-        else:
-            triggers = ", ".join(row["triggers"]) or "no triggers"
-            print(f"{row['severity']:<9} {row['issue_type']:<22} {row['emotion']:<10} {triggers}  {path}")
-            for ev in row["evidence"]:
-                print(f"    {ev['decision']}={ev['value']} by {ev['rule']}: {', '.join(ev['phrases']) or '-'}")
+            continue
+        triggers = ", ".join(row["triggers"]) or "no triggers"
+        print(f"{row['severity']:<9} {row['issue_type']:<22} {row['emotion']:<10} {triggers}  {source.label}")
+        for ev in row["evidence"]:
+            print(f"    {ev['decision']}={ev['value']} by {ev['rule']}: {', '.join(ev['phrases']) or '-'}")
     return 0
 
 
@@ -138,36 +154,46 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _tickets(args: argparse.Namespace) -> int:
-    from helpdesk_local.ops_cli import format_ticket_row, list_tickets
+    from helpdesk_local.ops_cli import format_ticket_row, list_tickets, zone_of
     from helpdesk_local.target import open_target
 
     with open_target(args.stack, save=False) as target:
         tickets = list_tickets(target, args.status, args.severity, args.all)
+        zone = zone_of(target)
     if args.json:
-        print(json.dumps(tickets, default=sorted))
+        print(json.dumps([t.model_dump(mode="json", exclude_none=True) for t in tickets]))
     else:
         for ticket in tickets:
-            print(format_ticket_row(ticket))
-        print(f"{len(tickets)} tickets")
+            print(format_ticket_row(ticket, zone))
+        print(f"{len(tickets)} tickets (times in {zone.key})")
     return 0
 
 
 def _show(args: argparse.Namespace) -> int:
-    from helpdesk.policy.loader import load_policy
-    from helpdesk.sla.targets import timezone_of
-    from helpdesk_local.ops_cli import format_show, show
+    from helpdesk_local.ops_cli import format_show, show, show_json, zone_of
     from helpdesk_local.target import open_target
 
     with open_target(args.stack, save=False) as target:
         view = show(target, args.ticket)
-        policy = load_policy(target.environment["POLICY_NAME"])
+        zone = zone_of(target)
     if view is None:
         print(f"no ticket #{args.ticket}", file=sys.stderr)
         return 1
-    if args.json:
-        print(json.dumps(view, default=sorted, indent=2))
-    else:
-        print(format_show(view, timezone_of(policy, view["ticket"]["severity"])))
+    print(json.dumps(show_json(view), indent=2) if args.json else format_show(view, zone))
+    return 0
+
+
+def _retry(args: argparse.Namespace) -> int:
+    from helpdesk_local.ops_cli import retry_parked
+    from helpdesk_local.target import open_target
+
+    with open_target(args.stack) as target:
+        revived = retry_parked(target, args.ticket, args.item)
+    if not revived:
+        print(f"nothing parked to retry on #{args.ticket}{f' matching {args.item}' if args.item else ''}",
+              file=sys.stderr)
+        return 1
+    print(f"#{args.ticket}: {len(revived)} item(s) due again: {', '.join(revived)}")
     return 0
 
 
@@ -220,28 +246,35 @@ def build_parser() -> argparse.ArgumentParser:
                       help="afterwards, serve the survey function on 127.0.0.1 so rating links can be clicked")
     demo.set_defaults(func=_demo)
 
-    replay = sub.add_parser("replay", help="run .eml files through the inbound handler on embedded AWS")
-    replay.add_argument("paths", nargs="+", help=".eml files or directories of them")
-    replay.add_argument("--json", action="store_true", help="one JSON object per message")
-    replay.add_argument("--out", default=None, help="write outbound mail as .eml files here")
-    replay.set_defaults(func=_replay)
+    from helpdesk_local import parse_cli, replay
+    from helpdesk_local.account_facts import add_account_options
+
+    replay.add_parser(sub)
+    parse_cli.add_parser(sub)
 
     policy = sub.add_parser("policy", help="check or simulate a policy").add_subparsers(dest="action", required=True)
     check = policy.add_parser("check", help="validate a preset or policy file; prints ok or the errors")
     check.add_argument("policy", help="preset name (p0-p3, four-level, p1-p4) or path to a YAML file")
     check.set_defaults(func=_policy_check)
-    sim = policy.add_parser("simulate", help="print every due time of a ticket opened at a given instant")
+    show = policy.add_parser("show", help="the resolved policy (presets merged, defaults filled in)")
+    show.add_argument("policy", help="preset name or path to a YAML file")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=_policy_show)
+    sim = policy.add_parser("simulate", help="print every due time of a ticket opened at given instants")
     sim.add_argument("--policy", default="p0-p3")
-    sim.add_argument("--severity", required=True, help="id, name or alias, e.g. P0, Critical, RED")
-    sim.add_argument("--at", required=True, type=_parse_instant, help="ISO-8601 with offset")
-    sim.add_argument("--account", help="email domain of an account in the directory")
-    sim.add_argument("--stack", help="read the account directory of a deployed stack")
+    sim.add_argument("--severity", help="id, name or alias, e.g. P0, Critical, RED")
+    sim.add_argument("--at", required=True, action="append",
+                     help="ISO-8601 with offset; repeat for several, or `-` to read JSON lines from stdin "
+                          '({"at": ..., "severity": ..., "account": ..., "arr": ..., "flags": ...})')
+    add_account_options(sim)
     sim.add_argument("--json", action="store_true")
     sim.set_defaults(func=_policy_simulate)
 
-    classify = sub.add_parser("classify", help="classify .eml or .txt files (a .txt's first line is the subject)")
+    classify = sub.add_parser("classify", help="classify messages (.eml, mbox, maildir; a .txt's first line is "
+                                               "the subject)")
     classify.add_argument("paths", nargs="+")
     classify.add_argument("--policy", default="p0-p3")
+    add_account_options(classify)
     classify.add_argument("--json", action="store_true")
     classify.set_defaults(func=_classify)
 
@@ -277,6 +310,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--stack")
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=_show)
+    retry = sub.add_parser("retry", help="run parked (failed) due work of a ticket again")
+    retry.add_argument("ticket", type=int)
+    retry.add_argument("item", nargs="?", help="the item (its ref in `show --json`, or a kind); default: all parked")
+    retry.add_argument("--stack")
+    retry.set_defaults(func=_retry)
     for name, text in (("ack", "acknowledge a ticket; stops its escalation chain"),
                        ("status", "change a ticket's status"), ("priority", "change a ticket's severity"),
                        ("note", "add a note (internal unless --public)")):

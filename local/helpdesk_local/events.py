@@ -19,24 +19,36 @@ def _header_list(raw: bytes) -> list[dict[str, str]]:
     return [{"name": str(k), "value": str(v)} for k, v in message.items()][:100]
 
 
-def ses_event(raw: bytes, *, message_id: str, recipients: list[str], received_at: datetime,
-              verdicts: dict[str, str] | None = None, envelope_from: str | None = None) -> dict[str, Any]:
-    headers = _header_list(raw)
-    lookup = {h["name"].lower(): h["value"] for h in reversed(headers)}
-    verdict = {**PASS, **(verdicts or {})}
-    sender = [a for _, a in getaddresses([lookup.get("from", "")]) if a]
+def _envelope_from(lookup: dict[str, str]) -> str:
+    """Where SES would say the message came from: the Return-Path, else the From address."""
     return_path = lookup.get("return-path", "").strip()
+    if return_path:
+        return return_path.strip("<>")
+    sender = [a for _, a in getaddresses([lookup.get("from", "")]) if a]
+    return sender[0] if sender else ""
+
+
+def _common_headers(lookup: dict[str, str], message_id: str, return_path: str) -> dict[str, Any]:
     common: dict[str, Any] = {
         "from": [lookup["from"]] if "from" in lookup else [],
         "to": [lookup["to"]] if "to" in lookup else [],
-        "returnPath": return_path.strip("<>") if return_path else (sender[0] if sender else ""),
+        "returnPath": return_path,
         "messageId": lookup.get("message-id", f"<{message_id}@local>"),
         "date": lookup.get("date", ""),
     }
     if "subject" in lookup:
         common["subject"] = lookup["subject"]
-    source = envelope_from if envelope_from is not None else (
-        return_path.strip("<>") if return_path else (sender[0] if sender else ""))
+    return common
+
+
+def ses_event(raw: bytes, *, message_id: str, recipients: list[str], received_at: datetime,
+              verdicts: dict[str, str] | None = None, envelope_from: str | None = None) -> dict[str, Any]:
+    headers = _header_list(raw)
+    lookup = {h["name"].lower(): h["value"] for h in reversed(headers)}
+    verdict = {**PASS, **(verdicts or {})}
+    bounce_to = _envelope_from(lookup)
+    common = _common_headers(lookup, message_id, bounce_to)
+    source = envelope_from if envelope_from is not None else bounce_to
     return {"Records": [{
         "eventSource": "aws:ses",
         "eventVersion": "1.0",

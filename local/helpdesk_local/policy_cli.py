@@ -85,42 +85,66 @@ def classify_file(classifier: Classifier, path: Path, account: Account = DEFAULT
     return {"file": str(path), **classifier.classify(subject, text, account).as_dict()}
 
 
+def classify_source(classifier: Classifier, source: Any, account: Account = DEFAULT_ACCOUNT) -> dict[str, Any]:
+    """A message from any mail source; a `.txt` file is a subject line and a body, not MIME."""
+    if source.label.lower().endswith(".txt"):
+        subject, _, body = source.raw.decode("utf-8", "replace").partition("\n")
+        subject, text = subject.strip(), body
+    else:
+        mail = parse_mail(source.raw)
+        subject, text = mail.subject, mail.new_text
+    return {"file": source.label, **classifier.classify(subject, text, account).as_dict()}
+
+
 # -- accounts ----------------------------------------------------------------------------------
+
+def _yaml_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
+    try:
+        data, root = yaml.safe_load(text), yaml.compose(text)
+    except yaml.YAMLError as exc:
+        raise ImportRejectedError([f"{path}: not valid YAML: {exc}"]) from exc
+    if isinstance(data, dict) and isinstance(root, yaml.MappingNode):
+        data = data.get("accounts")
+        root = next((v for k, v in root.value if k.value == "accounts"), None)
+    if not isinstance(data, list) or not isinstance(root, yaml.SequenceNode):
+        raise ImportRejectedError([f"{path}: expected a list of accounts (or a mapping with key 'accounts')"])
+    return [(node.start_mark.line + 1, entry) for node, entry in zip(root.value, data, strict=True)]
+
 
 def read_account_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """Rows with the line number a person would look at in their editor."""
     text = path.read_text(encoding="utf-8-sig")
     if path.suffix.lower() in (".yaml", ".yml"):
-        try:
-            data, root = yaml.safe_load(text), yaml.compose(text)
-        except yaml.YAMLError as exc:
-            raise ImportRejectedError([f"{path}: not valid YAML: {exc}"]) from exc
-        if isinstance(data, dict) and isinstance(root, yaml.MappingNode):
-            data = data.get("accounts")
-            root = next((v for k, v in root.value if k.value == "accounts"), None)
-        if not isinstance(data, list) or not isinstance(root, yaml.SequenceNode):
-            raise ImportRejectedError([f"{path}: expected a list of accounts (or a mapping with key 'accounts')"])
-        return [(node.start_mark.line + 1, entry) for node, entry in zip(root.value, data, strict=True)]
+        return _yaml_rows(path, text)
     reader = csv.DictReader(io.StringIO(text))
     return [(reader.line_num, row) for row in reader]
 
 
+def _cleaned(row: Any) -> Any:
+    """CSV and YAML rows alike: header names trimmed, empty cells left out."""
+    return {k.strip(): v for k, v in row.items() if k and v not in (None, "")} if isinstance(row, dict) else row
+
+
+def _row_account(where: str, row: Any) -> tuple[Account | None, list[str]]:
+    """The account a row describes, or the problems that name its fields."""
+    cleaned = _cleaned(row)
+    try:
+        return (Account.from_row(cleaned) if isinstance(cleaned, dict) else Account.model_validate(cleaned)), []
+    except ValidationError as exc:
+        return None, [f"{where}: {'.'.join(str(p) for p in e['loc']) or 'row'}: "
+                      f"{e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
+    except ValueError as exc:
+        return None, [f"{where}: row: {exc}"]
+
+
 def validate_accounts(path: Path) -> list[Account]:
-    rows = read_account_rows(path)
     problems: list[str] = []
     records: list[Account] = []
     seen: dict[str, int] = {}
-    for line, row in rows:
-        cleaned = {k.strip(): v for k, v in row.items() if k and v not in (None, "")} if isinstance(row, dict) else row
-        try:
-            record = Account.from_row(cleaned) if isinstance(cleaned, dict) else Account.model_validate(cleaned)
-        except ValidationError as exc:
-            for error in exc.errors():
-                where = ".".join(str(p) for p in error["loc"]) or "row"
-                problems.append(f"{path}:{line}: {where}: {error['msg'].removeprefix('Value error, ')}")
-            continue
-        except ValueError as exc:
-            problems.append(f"{path}:{line}: row: {exc}")
+    for line, row in read_account_rows(path):
+        record, found = _row_account(f"{path}:{line}", row)
+        problems += found
+        if record is None:
             continue
         if record.domain in seen:
             problems.append(f"{path}:{line}: domain: {record.domain} already given on line {seen[record.domain]}")

@@ -261,30 +261,34 @@ class LocalRuntime:
                 message_id: str | None = None, store_raw: bool = True, repeat: int = 1,
                 envelope_from: str | None = None) -> dict[str, Any]:
         """What SES does on receipt: the S3 action stores the raw MIME, then the Lambda action runs."""
-        rule = self.aws.receipt_rule()
-        s3_action = next(a["S3Action"] for a in rule["Actions"] if "S3Action" in a)
         message_id = message_id or uuid.uuid4().hex
         support = self.aws.functions["InboundEmailFunction"].environment["SUPPORT_ADDRESS"]
         if store_raw:
-            self.aws.client("s3").put_object(Bucket=s3_action["BucketName"],
-                                             Key=f"{s3_action['ObjectKeyPrefix']}{message_id}", Body=raw)
+            self._store_raw(message_id, raw)
         event = ses_event(raw, message_id=message_id, recipients=recipients or [support],
                           received_at=self.now(), verdicts=verdicts, envelope_from=envelope_from)
-        first: dict[str, Any] | None = None
-        sent = 0
-        for _ in range(repeat):
-            result = self.invoke("InboundEmailFunction", event)
-            outcomes = result.get("outcomes", []) if isinstance(result, dict) else []
-            outcome = outcomes[0] if outcomes else {"outcome": "error"}
-            self._note_outcome(outcome, raw)
-            if outcome.get("ticket"):
-                self.follow({int(outcome["ticket"])})
-            sent += self.collect_emails()
-            self.collect_notifications()
-            first = first or outcome
-        assert first is not None
-        first["emails_sent_total"] = sent
+        outcomes = [self._deliver_once(event, raw) for _ in range(repeat)]
+        first = outcomes[0]
+        first["emails_sent_total"] = sum(o.pop("_sent") for o in outcomes)
         return first
+
+    def _store_raw(self, message_id: str, raw: bytes) -> None:
+        """The receipt rule's S3 action: the raw MIME under the rule's prefix."""
+        rule = self.aws.receipt_rule()
+        s3_action = next(a["S3Action"] for a in rule["Actions"] if "S3Action" in a)
+        self.aws.client("s3").put_object(Bucket=s3_action["BucketName"],
+                                         Key=f"{s3_action['ObjectKeyPrefix']}{message_id}", Body=raw)
+
+    def _deliver_once(self, event: dict[str, Any], raw: bytes) -> dict[str, Any]:
+        result = self.invoke("InboundEmailFunction", event)
+        outcomes = result.get("outcomes", []) if isinstance(result, dict) else []
+        outcome = dict(outcomes[0]) if outcomes else {"outcome": "error"}
+        self._note_outcome(outcome, raw)
+        if outcome.get("ticket"):
+            self.follow({int(outcome["ticket"])})
+        outcome["_sent"] = self.collect_emails()
+        self.collect_notifications()
+        return outcome
 
     def staff_reply(self, ticket: int, body: str, sender: str = "jordan.reyes@example.com",
                     name: str = "Jordan Reyes", authenticated: bool = True, **headers: str) -> dict[str, Any]:

@@ -1,11 +1,12 @@
 """`helpdesk scenario run FILE.yaml`: a scripted ticket lifecycle on embedded AWS with a virtual clock.
 
 A scenario names a policy, a start instant, optional accounts and a list of steps:
-  {at: '+20m', email: {from, to, subject, body}}     or  {at: ..., eml: PATH}
-  {at: ..., staff_reply: {ticket, from, body, authenticated: true}}
-  {at: ..., ack: {ticket, by}} | {at: ..., status: {ticket, status, by}} | {at: ..., note: {ticket, text, public}}
-  {at: ..., priority: {ticket, severity, by}} | {at: ..., rate: {ticket, score, comment?, kind?}}
+  {at: '+20m', email: {from, to, subject, body, headers?, message_id?, recipients?}}  or  {at: ..., eml: PATH}
+  {at: ..., staff_reply: {ticket, body, sender?, name?, authenticated?: true}}   (`from` is accepted for `sender`)
+  {at: ..., ack: {ticket, by?}} | {at: ..., status: {ticket, status, by?}} | {at: ..., note: {ticket, text, public?}}
+  {at: ..., priority: {ticket, severity, by?}} | {at: ..., rate: {ticket, score, comment?, kind?}}
   {advance_to: '+2d'}
+`ticket` is a number, or a reference to a ticket the scenario created: `first`, `last`, or `#2` (the second one).
 Between steps the clock moves minute by minute and the real sweeper runs as EventBridge would.
 """
 
@@ -27,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from helpdesk.policy.durations import parse_duration
 from helpdesk_local.cfn import ROOT
 from helpdesk_local.policy_cli import import_accounts
+from helpdesk_local.progress import Progress
 from helpdesk_local.runtime import LocalRuntime, TimelineEvent
 
 ACTIONS = ("email", "eml", "staff_reply", "ack", "status", "note", "priority", "rate", "advance_to")
@@ -113,10 +115,30 @@ class Run:
     emitted: int = 0
     message_seq: int = field(default=0)
 
+    def ticket(self, reference: Any) -> int:
+        """A ticket number from a step: a literal number, or `first`, `last`, `#n` among those created."""
+        text = str(reference).strip().lower()
+        if text.isdigit():
+            return int(text)
+        created = [e.ticket for e in self.runtime.timeline if e.kind == "ticket_created" and e.ticket]
+        index = _reference_index(text)
+        if index is None or not -len(created) <= index < len(created):
+            raise ScenarioError(f"ticket {reference!r}: use a number, first, last or #n "
+                                f"({len(created)} tickets created so far)")
+        return int(created[index])  # type: ignore[arg-type]
+
     def flush(self) -> None:
         for event in self.runtime.timeline[self.emitted:]:
             self.emit(event)
         self.emitted = len(self.runtime.timeline)
+
+
+def _reference_index(text: str) -> int | None:
+    if text in ("first", "last"):
+        return 0 if text == "first" else -1
+    if text.startswith("#") and text[1:].isdigit() and int(text[1:]) >= 1:
+        return int(text[1:]) - 1
+    return None
 
 
 def _email_bytes(spec: dict[str, Any], seq: int, when: datetime) -> bytes:
@@ -141,41 +163,61 @@ def perform(run: Run, step: Step) -> None:
         _perform(run, step)
 
 
-def _perform(run: Run, step: Step) -> None:
-    runtime, action = run.runtime, step.action
-    if action in ("email", "eml"):
-        run.message_seq += 1
-        raw = (_email_bytes(step.email or {}, run.message_seq, runtime.now()) if action == "email"
-               else (run.base / str(step.eml)).read_bytes())
-        recipients = (step.email or {}).get("recipients") if action == "email" else None
-        runtime.deliver(raw, recipients=recipients)
-        return
-    if action == "staff_reply":
-        runtime.staff_reply(**(step.staff_reply or {}))
-        return
-    if action == "rate":  # follows the real signed link from the survey email through the survey handler
-        from helpdesk_local.survey_server import rate
+def _mail(run: Run, step: Step) -> None:
+    run.message_seq += 1
+    if step.action == "email":
+        spec = step.email or {}
+        run.runtime.deliver(_email_bytes(spec, run.message_seq, run.runtime.now()), recipients=spec.get("recipients"))
+    else:
+        run.runtime.deliver((run.base / str(step.eml)).read_bytes())
 
-        rating = step.rate or {}
-        rate(runtime, int(rating["ticket"]), int(rating["score"]), rating.get("comment"), rating.get("kind", "csat"))
-        return
+
+def _staff_reply(run: Run, step: Step) -> None:
+    spec = dict(step.staff_reply or {})
+    if "from" in spec:
+        spec["sender"] = spec.pop("from")
+    spec["ticket"] = run.ticket(spec["ticket"])
+    run.runtime.staff_reply(**spec)
+
+
+def _rate(run: Run, step: Step) -> None:
+    """Follows the real signed link from the survey email through the survey handler."""
+    from helpdesk_local.survey_server import rate
+
+    rating = step.rate or {}
+    rate(run.runtime, run.ticket(rating["ticket"]), int(rating["score"]), rating.get("comment"),
+         rating.get("kind", "csat"))
+
+
+OPERATOR_ACTIONS: dict[str, Callable[[Any, int, dict[str, Any]], Any]] = {
+    "ack": lambda ops, n, spec: ops.acknowledge(n, _actor(spec)),
+    "status": lambda ops, n, spec: ops.set_status(n, str(spec["status"]), _actor(spec)),
+    "note": lambda ops, n, spec: ops.add_note(n, str(spec["text"]), _actor(spec), public=bool(spec.get("public"))),
+    "priority": lambda ops, n, spec: ops.change_severity(n, str(spec["severity"]), _actor(spec)),
+}
+
+
+def _operator(run: Run, step: Step) -> None:
     from helpdesk_local.ops_cli import ops_for
     from helpdesk_local.target import Target
 
+    runtime = run.runtime
     env = runtime.aws.functions["InboundEmailFunction"].environment
-    ops = ops_for(Target("embedded AWS", runtime.store(), env,
-                         runtime.clock, runtime))
-    spec: dict[str, Any] = getattr(step, action)
-    number = int(spec["ticket"])
-    if action == "ack":
-        ops.acknowledge(number, _actor(spec))
-    elif action == "status":
-        ops.set_status(number, str(spec["status"]), _actor(spec))
-    elif action == "note":
-        ops.add_note(number, str(spec["text"]), _actor(spec), public=bool(spec.get("public")))
-    elif action == "priority":
-        ops.change_severity(number, str(spec["severity"]), _actor(spec))
+    ops = ops_for(Target("embedded AWS", runtime.store(), env, runtime.clock, runtime))
+    spec: dict[str, Any] = getattr(step, step.action)
+    number = run.ticket(spec["ticket"])
+    OPERATOR_ACTIONS[step.action](ops, number, spec)
     runtime.collect({number})
+
+
+STEP_ACTIONS: dict[str, Callable[[Run, Step], None]] = {
+    "email": _mail, "eml": _mail, "staff_reply": _staff_reply, "rate": _rate,
+    **dict.fromkeys(OPERATOR_ACTIONS, _operator),
+}
+
+
+def _perform(run: Run, step: Step) -> None:
+    STEP_ACTIONS[step.action](run, step)
 
 
 def run_scenario(path: Path, emit: Callable[[TimelineEvent], None], *, every_minute: bool = False) -> LocalRuntime:
@@ -194,7 +236,9 @@ def run_scenario(path: Path, emit: Callable[[TimelineEvent], None], *, every_min
                 if not accounts_file.exists():
                     accounts_file = ROOT / accounts
             import_accounts(runtime.store(), accounts_file)
+        progress = Progress(f"scenario {path.name}: steps", len(scenario.steps))
         for step in scenario.steps:
+            progress.step(step.action)
             target = instant(step.advance_to or step.at or "+0m", scenario.start)
             if target < runtime.now():
                 raise ScenarioError(f"step {step.action} at {target.isoformat()} is earlier than the clock")
