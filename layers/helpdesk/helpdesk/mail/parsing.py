@@ -133,11 +133,11 @@ def parse_mail(raw: bytes) -> InboundMail:
         _read_headers(message, mail)
         body = raw.split(b"\n\n", 1)[1] if b"\n\n" in raw else b""
         mail.text = decode_bytes(body[:1_000_000], "utf-8")
-        mail.new_text = strip_quoted(mail.text)
+        mail.new_text = strip_quoted(mail.text, mail.subject)
         return mail
     _read_headers(message, mail)
     _read_body(message, mail)
-    mail.new_text = strip_quoted(mail.text)
+    mail.new_text = strip_quoted(mail.text, mail.subject)
     return mail
 
 

@@ -1,97 +1,115 @@
 """Strip quoted history from replies so only the customer's new words count.
 
-Handles top-posting (Gmail, Outlook, Apple Mail, iPhone, Yahoo, AOL) and bottom-posting
-(Thunderbird): `>` quoted lines, the attribution line that introduces them, and the
-header blocks that Outlook-style clients put above the previous message.
+Top-posting (Gmail, Outlook, Apple Mail, iPhone, Yahoo...), bottom-posting (Thunderbird) and inline answers
+between `>` lines are handled in the languages listed in quote_markers. When in doubt the text is kept: a
+customer's words must never be lost, and forwarded content (an error message, a bounce) always stays.
+Pure: no I/O and no logging, so the body never leaves this function.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import asdict, dataclass, field
 
-# Words that end an attribution line in common client languages ("On ... wrote:").
-_WROTE = re.compile(
-    r"(wrote|writes|napisał|написал\w*|schrieb|a\s+écrit|escribió|ha\s+scritto|schreef|skrev|kirjoitti|"
-    r"写道|さんは書きました|a\s+escrit|írta)\s*:\s*$",
-    re.IGNORECASE,
-)
-_ATTRIBUTION_START = re.compile(r"^(-{2,}\s*)?(on|le|am|el|il|op|den|w\s+dniu|em|\d)", re.IGNORECASE)
-_ORIGINAL = re.compile(
-    r"^\s*-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|mensaje original|"
-    r"oorspronkelijk bericht|forwarded by)\s*-{2,}\s*$",
-    re.IGNORECASE,
-)
-_HEADER_FROM = re.compile(r"^\s*\*?(from|von|de|van|da)\s*:\*?\s", re.IGNORECASE)
-_HEADER_NEXT = re.compile(r"^\s*\*?(sent|date|to|subject|gesendet|envoyé|enviado|cc)\s*:", re.IGNORECASE)
-_SEPARATOR = re.compile(r"^\s*_{8,}\s*$")
-_QUOTED = re.compile(r"^\s*>")
+from helpdesk.mail import quote_markers as markers
+from helpdesk.mail.quote_scan import QuoteBlock, Scan
 
 
-def strip_quoted(text: str) -> str:
+@dataclass(frozen=True)
+class RemovedLines:
+    first_line: int  # 1-based, inclusive
+    last_line: int
+    reason: str  # quoted, wrapped_quote, attribution, header_block, original_message_separator, ...
+
+
+@dataclass(frozen=True)
+class StrippedReply:
+    new_text: str
+    removed: list[RemovedLines] = field(default_factory=list)
+    forwarded: bool = False
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def strip_quoted(text: str, subject: str = "") -> str:
+    return strip_reply(text, subject).new_text
+
+
+def strip_reply(text: str, subject: str = "") -> StrippedReply:
+    """The customer's new text; `subject` (optional) tells a forward ("Fwd:", "WG:", "TR:"...) from a reply."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    lines = lines[: _history_start(lines)]
-    kept = _drop_quotes_and_attributions(lines)
-    return "\n".join(kept).strip("\n").rstrip()
+    scan = Scan(lines, forward_subject=bool(markers.FORWARD_SUBJECT.match(subject or "")))
+    scan.run()
+    removed = _removed_ranges(scan)
+    end = scan.cut if scan.cut is not None else len(lines)
+    new_text = _join_kept(lines, end, removed)
+    if scan.cut is not None and scan.cut < len(lines):
+        removed.append((scan.cut, _last_content(lines, scan.cut), scan.cut_reason))
+    reported = [RemovedLines(first + 1, last + 1, reason) for first, last, reason in removed]
+    return StrippedReply(new_text, reported, forwarded=scan.forward_from is not None)
 
 
-def _history_start(lines: list[str]) -> int:
-    """Index of the first line of a header-style quoted message, or len(lines)."""
-    for i, line in enumerate(lines):
-        if _ORIGINAL.match(line):
-            return i
-        if _SEPARATOR.match(line) and any(_HEADER_FROM.match(n) for n in lines[i + 1 : i + 4]):
-            return i
-        if _HEADER_FROM.match(line) and any(_HEADER_NEXT.match(n) for n in lines[i + 1 : i + 5]):
-            return i
-    return len(lines)
+def _removed_ranges(scan: Scan) -> list[tuple[int, int, str]]:
+    """Attributions and the quote blocks judged to be history, in line order, as 0-based ranges."""
+    ranges = [(first, last, "attribution") for first, last in scan.attributions]
+    for block in _history_blocks(scan):
+        ranges.extend(_block_ranges(block))
+    ranges.sort()
+    return ranges
 
 
-def _attribution_at(lines: list[str], end: int) -> int | None:
-    """If lines[end] closes an attribution ("... wrote:"), return the index where it starts."""
-    if not _WROTE.search(lines[end]):
-        return None
-    for start in range(end, max(-1, end - 3), -1):
-        if not lines[start].strip():
-            break
-        if _ATTRIBUTION_START.match(lines[start].lstrip("> ").strip()):
-            return start
-    return end if lines[end].strip().lower().startswith(("on ", "am ", "le ")) else None
+def _history_blocks(scan: Scan) -> list[QuoteBlock]:
+    blocks = [b for b in scan.blocks if scan.cut is None or b.start < scan.cut]
+    total = scan.new_text
+    inline = sum(1 for b in blocks if not b.attributed and 0 < b.text_before and total > b.text_at_end) >= 2
+    inline = inline or any(b.attributed for b in blocks)
+    return [b for b in blocks if _is_history(b, total, inline)]
 
 
-def _next_content(lines: list[str], i: int) -> str | None:
-    for line in lines[i:]:
-        if line.strip():
-            return line
-    return None
+def _is_history(block: QuoteBlock, total_text: int, inline_reply: bool) -> bool:
+    if block.attributed:
+        return True
+    text_after = total_text > block.text_at_end
+    if not block.text_before:
+        return True  # bottom-posting: the quote comes first and the answer below
+    if not text_after:
+        return not block.colon_before  # "here is the output:" followed by `>` lines is the customer's paste
+    return inline_reply  # one quote in the middle of a message may be a paste, several are inline answers
 
 
-def _drop_quotes_and_attributions(lines: list[str]) -> list[str]:
-    kept: list[str] = []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if _QUOTED.match(line):
-            i += 1
-            continue
-        # An attribution spans at most three lines; look ahead for its closing "wrote:".
-        for end in range(i, min(i + 3, len(lines))):
-            start = _attribution_at(lines, end)
-            if start == i:
-                following = _next_content(lines, end + 1)
-                if following is None or _QUOTED.match(following):
-                    i = end + 1
-                    break
-                return kept  # unquoted history after an attribution: everything below is old
-        else:
-            kept.append(line)
-            i += 1
-    return _trim_blank_runs(kept)
+def _block_ranges(block: QuoteBlock) -> list[tuple[int, int, str]]:
+    ranges: list[tuple[int, int, str]] = []
+    start = block.start
+    for wrapped in block.wrapped:
+        if wrapped > start:
+            ranges.append((start, wrapped - 1, "quoted"))
+        ranges.append((wrapped, wrapped, "wrapped_quote"))
+        start = wrapped + 1
+    if start <= block.end:
+        ranges.append((start, block.end, "quoted"))
+    return ranges
 
 
-def _trim_blank_runs(lines: list[str]) -> list[str]:
+def _join_kept(lines: list[str], end: int, removed: list[tuple[int, int, str]]) -> str:
     out: list[str] = []
-    for line in lines:
-        if not line.strip() and out and not out[-1].strip():
-            continue
-        out.append(line.rstrip())
-    return out
+    blank = True  # drops leading blank lines and collapses runs of them
+    position = 0
+    for first, last, _ in [*removed, (end, end, "")]:
+        for line in lines[position:min(first, end)]:
+            line = line.rstrip()
+            if line or not blank:
+                out.append(line)
+            blank = not line
+        position = max(position, last + 1)
+        if position >= end:
+            break
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out)
+
+
+def _last_content(lines: list[str], start: int) -> int:
+    for k in range(len(lines) - 1, start - 1, -1):
+        if lines[k].strip():
+            return k
+    return start

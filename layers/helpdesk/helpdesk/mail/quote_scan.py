@@ -1,0 +1,200 @@
+"""One top-to-bottom pass over a reply that finds where quoted history lives.
+
+The pass stops at the first line that starts unquoted history (a header block, an "Original Message"
+separator, an attribution followed by unquoted text, or whatever follows a mobile signature), or at a
+forward marker, after which everything is the customer's own forwarded content. `>` blocks seen on the way
+are collected and judged afterwards, once it is known whether new text surrounds them.
+Each line is looked at a bounded number of times, so the pass is linear in the size of the text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from helpdesk.mail import quote_markers as m
+
+_WRAP_MIN = 60  # a quoted line this long was probably re-wrapped by the client
+_SENTENCE_END = (".", "!", "?", ":", ";", "。", "！", "？")
+
+
+@dataclass
+class QuoteBlock:
+    start: int
+    end: int  # inclusive
+    attributed: bool
+    text_before: int  # new-text lines seen before the block
+    text_at_end: int = 0
+    colon_before: bool = False
+    wrapped: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Scan:
+    lines: list[str]
+    forward_subject: bool = False
+    blocks: list[QuoteBlock] = field(default_factory=list)
+    attributions: list[tuple[int, int]] = field(default_factory=list)
+    new_text: int = 0
+    last_text: str = ""
+    cut: int | None = None
+    cut_reason: str = ""
+    forward_from: int | None = None
+
+    def run(self) -> None:
+        i, n = 0, len(self.lines)
+        while i < n and self.cut is None and self.forward_from is None:
+            line = self.lines[i]
+            if m.QUOTE.match(line):
+                i = self._quote_block(i, attributed=False)
+            elif not line.strip():
+                i += 1
+            else:
+                i = self._unquoted(i)
+
+    # -- history starts -------------------------------------------------------------------------
+    def _history_at(self, i: int, reason: str) -> None:
+        """Everything from line i on is old, unless the customer is forwarding it."""
+        if self.forward_subject or (reason == "header_block" and not self.new_text):
+            self.forward_from = i
+            return
+        start = i
+        k = i - 1
+        while k >= 0 and (not self.lines[k].strip() or m.RULE_ONLY.match(self.lines[k])):
+            if self.lines[k].strip():
+                start = k
+                self.new_text -= 1
+            k -= 1
+        self.cut, self.cut_reason = start, reason
+
+    def _unquoted(self, i: int) -> int:
+        line = self.lines[i]
+        if m.is_forward_marker(line):
+            self.forward_from = i
+        elif m.is_original_separator(line):
+            self._history_at(i, "original_message_separator")
+        elif self._header_block_at(i) or (m.UNDERSCORE_SEPARATOR.match(line) and self._header_follows(i)):
+            self._history_at(i, "header_block")
+        else:
+            return self._attribution_or_text(i)
+        return i + 1
+
+    def _header_follows(self, i: int) -> bool:
+        k = self._next_content(i + 1)
+        return k is not None and k <= i + 2 and self._header_block_at(k)
+
+    def _header_block_at(self, i: int) -> bool:
+        kinds: set[str] = set()
+        evidence = misses = 0
+        for k in range(i, min(i + 8, len(self.lines))):
+            line = self.lines[k]
+            if not line.strip():
+                break
+            found = m.header_field(line)
+            if found is None:
+                misses += 1
+                if k == i or misses > 1:
+                    break
+            else:
+                kinds.add(found[0])
+            evidence += "@" in line or (found is not None and found[0] == "date" and bool(m.DIGIT.search(line)))
+        return "from" in kinds and (len(kinds) >= 3 or (len(kinds) >= 2 and evidence > 0))
+
+    # -- attributions and signatures --------------------------------------------------------------
+    def _attribution_or_text(self, i: int) -> int:
+        end = self._attribution_end(i)
+        if end is not None:
+            following = self._next_content(end + 1)
+            if following is not None and not m.QUOTE.match(self.lines[following]):
+                self._history_at(i, "attribution")
+                return end + 1
+            if self.forward_subject:
+                self.forward_from = i
+                return end + 1
+            self.attributions.append((i, end))
+            return end + 1 if following is None else self._quote_block(following, attributed=True)
+        self._count_text(self.lines[i])
+        if m.is_mobile_signature(self.lines[i]) and self.new_text > 1:
+            following = self._next_content(i + 1)
+            if following is not None and not m.QUOTE.match(self.lines[following]):
+                if m.is_forward_marker(self.lines[following]):
+                    self.forward_from = following
+                else:
+                    self.cut, self.cut_reason = following, "mobile_signature_history"
+        return i + 1
+
+    def _attribution_end(self, i: int) -> int | None:
+        """Last line of an attribution that starts at line i (it may be wrapped over three lines)."""
+        first = self.lines[i]
+        paragraph_start = i == 0 or not self.lines[i - 1].strip()
+        opens = bool(m.ATTRIBUTION_START.match(first))
+        if m.is_mobile_signature(first) or not (paragraph_start or opens or "<" in first or "@" in first):
+            return None
+        end = self._attribution_window(i)
+        if end is not None and end > i and not opens and m.ATTRIBUTION_START.match(self.lines[i + 1]):
+            # "Hello" right above "02.04.2012 14:20 Bob <b@x> wrote:" is text: the attribution opens below it.
+            return None if self._attribution_window(i + 1) == end else end
+        return end
+
+    def _attribution_window(self, i: int) -> int | None:
+        parts: list[str] = []
+        for j in range(i, min(i + 3, len(self.lines))):
+            line = self.lines[j]
+            if not line.strip() or m.QUOTE.match(line) or len(line) > m.MAX_MARKER_LINE:
+                return None
+            parts.append(line.strip())
+            if not _may_close_attribution(line):
+                continue
+            following = self._next_content(j + 1)
+            quoted = following is not None and bool(m.QUOTE.match(self.lines[following]))
+            if m.is_attribution(" ".join(parts), quoted):
+                return j
+        return None
+
+    def _count_text(self, line: str) -> None:
+        self.new_text += 1
+        self.last_text = line.rstrip()
+
+    def _next_content(self, i: int) -> int | None:
+        for k in range(i, len(self.lines)):
+            if self.lines[k].strip():
+                return k
+        return None
+
+    # -- quoted blocks ---------------------------------------------------------------------------
+    def _quote_block(self, i: int, attributed: bool) -> int:
+        block = QuoteBlock(i, i, attributed, self.new_text, colon_before=self.last_text.endswith((":", "：")))
+        k, n = i, len(self.lines)
+        while k < n:
+            if m.QUOTE.match(self.lines[k]):
+                block.end = k
+                k += 1
+            elif self._wrapped_continuation(k):
+                block.wrapped.append(k)
+                block.end = k
+                k += 1
+            else:
+                following = self._next_content(k)
+                if following is None or not m.QUOTE.match(self.lines[following]):
+                    break
+                k = following
+        block.text_at_end = self.new_text
+        self.blocks.append(block)
+        return block.end + 1
+
+    def _wrapped_continuation(self, k: int) -> bool:
+        """An unquoted line the client re-wrapped out of the long quoted line just above it."""
+        line, previous = self.lines[k], self.lines[k - 1] if k else ""
+        if not line.strip() or not m.QUOTE.match(previous):
+            return False
+        after = self.lines[k + 1] if k + 1 < len(self.lines) else ""
+        first = line.lstrip()[:1]
+        if m.QUOTE.match(after) and not first.isupper():
+            return True  # a fragment such as "_nonce=3dd518)" caught between two quoted lines
+        if len(previous.rstrip()) < _WRAP_MIN or previous.rstrip().endswith(_SENTENCE_END):
+            return False
+        return bool(m.QUOTE.match(after)) or first.islower()
+
+
+def _may_close_attribution(line: str) -> bool:
+    tail = line.rstrip()[-60:]
+    return tail.endswith((":", "：", "-")) or bool(m.VERB_AT_END.search(tail))
