@@ -1,20 +1,54 @@
 """HTML-only mail to plain text.
 
-Blockquotes become `> ` prefixed lines so the quote stripper treats HTML and plain replies alike.
+Blockquotes become `> ` prefixed lines, and so does Gmail's quote container unless it holds a forward, so the
+quote stripper treats HTML and plain replies alike. Outlook's reply separators (the `#appendonsend` marker,
+`#divRplyFwdMsg`, a top-bordered header box, `<hr>`) become the underscore line Outlook writes in plain text.
+Hidden elements are dropped, because text a reader cannot see must never reach the classifier or a command.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from html.parser import HTMLParser
+
+from helpdesk.mail import quote_markers
 
 _BLOCK = {
     "p", "div", "br", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6",
     "pre", "hr", "section", "article", "header", "footer", "blockquote", "dt", "dd",
 }
 _SKIP = {"script", "style", "head", "title", "template", "noscript"}
+_VOID = {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "source", "track", "wbr"}
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+_HIDDEN_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|mso-hide\s*:\s*all|opacity\s*:\s*0(?:\.0+)?\s*(?:;|!|$)|"
+    r"font-size\s*:\s*0(?:px|pt|em|rem|%)?\s*(?:;|!|$)",
+    re.IGNORECASE,
+)
+_TOP_BORDER = re.compile(r"border-top\s*:\s*solid", re.IGNORECASE)
+OUTLOOK_SEPARATOR = "_" * 32
 MAX_TEXT = 2_000_000
+
+
+@dataclass
+class _Container:
+    """A Gmail quote container: its first line, and the div depth that closes it."""
+
+    first_line: int
+    depth: int
+    last_line: int | None = None
+
+
+def _is_hidden(attrs: dict[str, str | None]) -> bool:
+    return "hidden" in attrs or bool(_HIDDEN_STYLE.search(attrs.get("style") or ""))
+
+
+def _starts_outlook_history(tag: str, attrs: dict[str, str | None]) -> bool:
+    element_id = (attrs.get("id") or "").lower()
+    if element_id in ("appendonsend", "divrplyfwdmsg") or tag == "hr":
+        return True
+    return tag == "div" and bool(_TOP_BORDER.search(attrs.get("style") or ""))
 
 
 class _TextCollector(HTMLParser):
@@ -24,6 +58,10 @@ class _TextCollector(HTMLParser):
         self.current: list[str] = []
         self.quote_depth = 0
         self.skip_depth = 0
+        self.hidden_tag: str | None = None
+        self.hidden_depth = 0
+        self.div_depth = 0
+        self.containers: list[_Container] = []
         self.size = 0
 
     def _flush(self) -> None:
@@ -32,29 +70,82 @@ class _TextCollector(HTMLParser):
         if text or (self.lines and self.lines[-1] != ""):
             self.lines.append("> " * self.quote_depth + text if text else "")
 
+    def _separator(self) -> None:
+        self._flush()
+        if OUTLOOK_SEPARATOR not in self.lines[-2:]:
+            self.lines.append(OUTLOOK_SEPARATOR)
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.hidden_tag is not None:
+            self.hidden_depth += tag == self.hidden_tag
+            return
+        named = {name.lower(): value for name, value in attrs}
+        if tag not in _VOID and _is_hidden(named):
+            self.hidden_tag, self.hidden_depth = tag, 1
+            return
         if tag in _SKIP:
             self.skip_depth += 1
         elif tag in _BLOCK:
+            self._open_block(tag, named)
+
+    def _open_block(self, tag: str, attrs: dict[str, str | None]) -> None:
+        if _starts_outlook_history(tag, attrs) and self.quote_depth == 0:
+            self._separator()
+        else:
             self._flush()
-            if tag == "blockquote":
-                self.quote_depth += 1
-            elif tag == "li":
-                self.current.append("- ")
+        if tag == "div":
+            self.div_depth += 1
+            if "gmail_quote" in (attrs.get("class") or "").split() and not self._in_container():
+                self.containers.append(_Container(len(self.lines), self.div_depth))
+        elif tag == "blockquote":
+            self.quote_depth += 1
+        elif tag == "li":
+            self.current.append("- ")
+
+    def _in_container(self) -> bool:
+        return bool(self.containers) and self.containers[-1].last_line is None
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.hidden_tag is None and tag in _BLOCK:
+            self._open_block(tag, {name.lower(): value for name, value in attrs})
 
     def handle_endtag(self, tag: str) -> None:
+        if self.hidden_tag is not None:
+            self.hidden_depth -= tag == self.hidden_tag
+            if self.hidden_depth <= 0:
+                self.hidden_tag = None
+            return
         if tag in _SKIP:
             self.skip_depth = max(0, self.skip_depth - 1)
         elif tag in _BLOCK:
             self._flush()
             if tag == "blockquote":
                 self.quote_depth = max(0, self.quote_depth - 1)
+            elif tag == "div":
+                self._close_div()
+
+    def _close_div(self) -> None:
+        if self._in_container() and self.div_depth == self.containers[-1].depth:
+            self.containers[-1].last_line = len(self.lines)
+        self.div_depth = max(0, self.div_depth - 1)
 
     def handle_data(self, data: str) -> None:
-        if self.skip_depth or self.size > MAX_TEXT:
+        if self.skip_depth or self.hidden_tag is not None or self.size > MAX_TEXT:
             return
         self.size += len(data)
         self.current.append(data.replace("\n", " "))
+
+    def quoted_lines(self) -> list[str]:
+        """The collected lines, with Gmail quote containers marked as quotes unless they hold a forward."""
+        lines = self.lines
+        for container in self.containers:
+            end = len(lines) if container.last_line is None else container.last_line
+            body = [k for k in range(container.first_line, end) if lines[k].strip()]
+            if not body or quote_markers.is_forward_marker(lines[body[0]]):
+                continue
+            for k in range(container.first_line, end):
+                lines[k] = "> " + lines[k] if lines[k] else ">"
+        return lines
 
 
 def html_to_text(html: str) -> str:
@@ -65,4 +156,4 @@ def html_to_text(html: str) -> str:
     except Exception:  # noqa: BLE001 - HTMLParser is lenient, but never let markup kill a ticket
         pass
     collector._flush()
-    return "\n".join(collector.lines).strip()
+    return "\n".join(collector.quoted_lines()).strip()

@@ -17,7 +17,8 @@ _VERBS = (
     r"wrote|writes|schrieb|schreibt|schreef|a\s+écrit|a\s+ecrit|escribió|escribio|ha\s+escrito|escreveu|"
     r"ha\s+scritto|scrisse|skrev|skriver|kirjoitti|napisał\(a\)|napisała?|napsal\(a\)|napsala?|napísal\(a\)|"
     r"napisao|написал\(а\)|написала?|пишет|ezt\s+írta|a\s+következőt\s+írta|írta|şunu\s+yazdı|yazdı|"
-    r"a\s+scris|έγραψε|a\s+escrit|va\s+escriure|rakstīja|parašė|kirjutas"
+    r"a\s+scris|έγραψε|a\s+escrit|va\s+escriure|rakstīja|parašė|kirjutas|het\s+volgende\s+geschreven|"
+    r"geschreven|đã\s+viết|menulis"
 )
 _CJK_VERBS = r"写道|寫道|님이\s*작성|さんは書きました|が書きました|のメッセージ"
 # "..., Name wrote:" / "Name <a@b> schrieb am <date>:" / Zoho "---- On ... wrote ----".
@@ -26,7 +27,9 @@ ATTRIBUTION_VERB = re.compile(
 )
 VERB_AT_END = re.compile(rf"(?:(?<!\w)(?:{_VERBS})|{_CJK_VERBS})\s*[:：]?\s*(?:-{{2,}}\s*)?$", re.IGNORECASE)
 # Verb-less attributions end with the sender's address: "2017-11-24 16:32 GMT+01:00 Name <a@b>:".
-ADDRESS_AT_END = re.compile(r"(?:[>)\]]|@[\w.-]{1,80})\s*[:：]\s*$")
+ADDRESS_AT_END = re.compile(r"[>)\]]\s*[:：]\s*$")
+# Zoho and some webmails wrap the whole attribution in dashes: "---- On <date> Bob wrote ----".
+DASHED = re.compile(r"[ \t]*-{2,}[^\n]{3,300}-{2,}[ \t]*$")
 DIGIT = re.compile(r"\d")
 # Words that open an attribution, or a date that does.
 _OPENERS = (
@@ -38,7 +41,10 @@ _OPENERS = (
     r"пн|вт|ср|чт|пт|сб|вс|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|sent|gesendet|envoyé|enviado"
 )
-ATTRIBUTION_START = re.compile(rf"[ \t>*-]*(?:(?:{_OPENERS})(?!\w)|\d|在\s)", re.IGNORECASE)
+ATTRIBUTION_START = re.compile(rf"[ \t>*-]*(?:(?:{_OPENERS})(?!\w)|\d{{1,4}}(?:[./:,\s年-])|在\s)", re.IGNORECASE)
+
+# An attribution glued to the end of the customer's own line: "Thanks--- On Wed, ... wrote:".
+MIDLINE_OPENER = re.compile(r"(?:\s|-{2,})\s*(?:on|am|le|el|il|op|den|em)\s", re.IGNORECASE)
 
 _ORIGINAL_PHRASES = (
     r"original\s+message|original\s+e-?mail|ursprüngliche\s+nachricht|original-nachricht|message\s+d'origine|"
@@ -76,7 +82,8 @@ FORWARD_INTRO = re.compile(
     re.IGNORECASE,
 )
 FORWARD_SUBJECT = re.compile(
-    r"[ \t]*(?:\[[^\]]{0,40}\][ \t]*)?(?:fwd?|fw|wg|tr|trs|rv|enc|i|vl|vb|doorst|pd|перес|转发|轉寄|転送|전달)[ \t]*[:：]",
+    r"[ \t]*(?:\[[^\]]{0,40}\][ \t]*)?"
+    r"(?:fwd?|fw|wg|tr|trs|rv|enc|i|vl|vb|doorst|pd|перес|转发|轉寄|転送|전달)[ \t]*[:：]",
     re.IGNORECASE,
 )
 
@@ -148,8 +155,12 @@ def is_mobile_signature(line: str) -> bool:
 
 def is_attribution(joined: str, followed_by_quote: bool) -> bool:
     """Whether one to three joined lines read as "On <date>, <sender> wrote:" in some language."""
+    if len(joined) > MAX_MARKER_LINE:
+        return False
     has_address = "@" in joined
-    if len(joined) > MAX_MARKER_LINE or not (has_address or DIGIT.search(joined)):
+    if DASHED.match(joined) and VERB_AT_END.search(joined.rstrip(" \t-")):
+        return True
+    if not (has_address or DIGIT.search(joined)):
         return False
     opens = bool(ATTRIBUTION_START.match(joined))
     if ATTRIBUTION_VERB.search(joined) and (has_address or opens):
@@ -157,4 +168,5 @@ def is_attribution(joined: str, followed_by_quote: bool) -> bool:
         return joined.rstrip().endswith((":", "：", "-")) or bool(VERB_AT_END.search(joined))
     if has_address and ADDRESS_AT_END.search(joined):
         return opens or followed_by_quote
-    return False
+    # Old Gmail: "2011/4/7 Bob <bob@example.com>" straight above the quote, with no colon.
+    return followed_by_quote and has_address and joined.rstrip().endswith(">") and joined.lstrip()[:1].isdigit()

@@ -103,15 +103,7 @@ class Scan:
     def _attribution_or_text(self, i: int) -> int:
         end = self._attribution_end(i)
         if end is not None:
-            following = self._next_content(end + 1)
-            if following is not None and not m.QUOTE.match(self.lines[following]):
-                self._history_at(i, "attribution")
-                return end + 1
-            if self.forward_subject:
-                self.forward_from = i
-                return end + 1
-            self.attributions.append((i, end))
-            return end + 1 if following is None else self._quote_block(following, attributed=True)
+            return self._attribution(i, end)
         self._count_text(self.lines[i])
         if m.is_mobile_signature(self.lines[i]) and self.new_text > 1:
             following = self._next_content(i + 1)
@@ -122,6 +114,34 @@ class Scan:
                     self.cut, self.cut_reason = following, "mobile_signature_history"
         return i + 1
 
+    def _attribution(self, i: int, end: int) -> int:
+        following = self._next_content(end + 1)
+        start = i + self._text_head(i, end)
+        for k in range(i, min(start, end + 1)):
+            self._count_text(self.lines[k])
+        if following is not None and not m.QUOTE.match(self.lines[following]):
+            self._history_at(start if start <= end else following, "attribution")
+            return end + 1
+        if self.forward_subject:
+            self.forward_from = i
+            return end + 1
+        if start <= end:
+            self.attributions.append((start, end))
+        return end + 1 if following is None else self._quote_block(following, attributed=True)
+
+    def _text_head(self, i: int, end: int) -> int:
+        """Lines of new text glued in front of the attribution ("reply On Wed, ... wrote:"); kept whole."""
+        if m.ATTRIBUTION_START.match(self.lines[i]):
+            return 0
+        for k in range(i, end + 1):
+            found = m.MIDLINE_OPENER.search(self.lines[k])
+            if found and self.lines[k][: found.start()].strip():
+                rest = (line.strip() for line in self.lines[k + 1 : end + 1])
+                tail = " ".join([self.lines[k][found.start() :].strip(), *rest])
+                if m.is_attribution(tail, True):
+                    return k - i + 1
+        return 0
+
     def _attribution_end(self, i: int) -> int | None:
         """Last line of an attribution that starts at line i (it may be wrapped over three lines)."""
         first = self.lines[i]
@@ -130,7 +150,7 @@ class Scan:
         if m.is_mobile_signature(first) or not (paragraph_start or opens or "<" in first or "@" in first):
             return None
         end = self._attribution_window(i)
-        if end is not None and end > i and not opens and m.ATTRIBUTION_START.match(self.lines[i + 1]):
+        if end is not None and end > i and m.ATTRIBUTION_START.match(self.lines[i + 1]):
             # "Hello" right above "02.04.2012 14:20 Bob <b@x> wrote:" is text: the attribution opens below it.
             return None if self._attribution_window(i + 1) == end else end
         return end
@@ -154,6 +174,12 @@ class Scan:
         self.new_text += 1
         self.last_text = line.rstrip()
 
+    def _introduces_paste(self) -> bool:
+        """A colon line such as "Here is the output:" above `>` lines introduces the customer's own paste;
+        an unknown client's attribution also ends with a colon, but it names a date or an address."""
+        text = self.last_text
+        return text.endswith((":", "：")) and "@" not in text and not m.DIGIT.search(text)
+
     def _next_content(self, i: int) -> int | None:
         for k in range(i, len(self.lines)):
             if self.lines[k].strip():
@@ -162,7 +188,7 @@ class Scan:
 
     # -- quoted blocks ---------------------------------------------------------------------------
     def _quote_block(self, i: int, attributed: bool) -> int:
-        block = QuoteBlock(i, i, attributed, self.new_text, colon_before=self.last_text.endswith((":", "：")))
+        block = QuoteBlock(i, i, attributed, self.new_text, colon_before=self._introduces_paste())
         k, n = i, len(self.lines)
         while k < n:
             if m.QUOTE.match(self.lines[k]):
@@ -197,4 +223,4 @@ class Scan:
 
 def _may_close_attribution(line: str) -> bool:
     tail = line.rstrip()[-60:]
-    return tail.endswith((":", "：", "-")) or bool(m.VERB_AT_END.search(tail))
+    return tail.endswith((":", "：", "-", ">")) or bool(m.VERB_AT_END.search(tail))

@@ -61,20 +61,21 @@ def _removed_ranges(scan: Scan) -> list[tuple[int, int, str]]:
 def _history_blocks(scan: Scan) -> list[QuoteBlock]:
     blocks = [b for b in scan.blocks if scan.cut is None or b.start < scan.cut]
     total = scan.new_text
-    inline = sum(1 for b in blocks if not b.attributed and 0 < b.text_before and total > b.text_at_end) >= 2
-    inline = inline or any(b.attributed for b in blocks)
-    return [b for b in blocks if _is_history(b, total, inline)]
+    middle = sum(1 for b in blocks if not b.attributed and 0 < b.text_before and total > b.text_at_end)
+    attributed = any(b.attributed for b in blocks)
+    return [b for b in blocks if _is_history(b, total, middle, attributed)]
 
 
-def _is_history(block: QuoteBlock, total_text: int, inline_reply: bool) -> bool:
-    if block.attributed:
-        return True
-    text_after = total_text > block.text_at_end
-    if not block.text_before:
-        return True  # bottom-posting: the quote comes first and the answer below
-    if not text_after:
-        return not block.colon_before  # "here is the output:" followed by `>` lines is the customer's paste
-    return inline_reply  # one quote in the middle of a message may be a paste, several are inline answers
+def _is_history(block: QuoteBlock, total_text: int, middle_blocks: int, attributed: bool) -> bool:
+    """Whether a `>` block is history. Several unattributed blocks between new text are inline answers;
+    a single one introduced by "here is the code:" is the customer's own paste."""
+    if block.attributed or not block.text_before:
+        return True  # an attributed quote, or bottom-posting: the quote comes first and the answer below
+    if block.colon_before and middle_blocks < 2:
+        return False
+    if total_text == block.text_at_end:
+        return True  # trailing quote under the answer
+    return middle_blocks >= 2 or attributed
 
 
 def _block_ranges(block: QuoteBlock) -> list[tuple[int, int, str]]:
