@@ -25,6 +25,14 @@ _CJK_VERBS = r"写道|寫道|님이\s*작성|さんは書きました|が書き�
 ATTRIBUTION_VERB = re.compile(
     rf"(?:(?<!\w)(?:{_VERBS})(?!\w)|{_CJK_VERBS})[^\n]{{0,160}}?[:：]?\s*(?:-{{2,}}\s*)?$", re.IGNORECASE
 )
+# Last words of those verbs, so a line can be ruled out without running a regular expression over it.
+VERB_LAST_WORDS = frozenset(
+    "wrote writes schrieb schreibt schreef écrit ecrit escribió escribio escrito escreveu scritto scrisse skrev "
+    "skriver kirjoitti napisał(a) napisał napisała napsal(a) napsal napsala napísal(a) napisao написал(а) написал "
+    "написала пишет írta yazdı scris έγραψε escrit escriure rakstīja parašė kirjutas geschreven viết menulis "
+    "작성".split()
+)
+CJK_VERB_ENDINGS = ("写道", "寫道", "작성", "書きました", "のメッセージ")
 VERB_AT_END = re.compile(rf"(?:(?<!\w)(?:{_VERBS})|{_CJK_VERBS})\s*[:：]?\s*(?:-{{2,}}\s*)?$", re.IGNORECASE)
 # Verb-less attributions end with the sender's address: "2017-11-24 16:32 GMT+01:00 Name <a@b>:".
 ADDRESS_AT_END = re.compile(r"[>)\]]\s*[:：]\s*$")

@@ -4,7 +4,8 @@ The pass stops at the first line that starts unquoted history (a header block, a
 separator, an attribution followed by unquoted text, or whatever follows a mobile signature), or at a
 forward marker, after which everything is the customer's own forwarded content. `>` blocks seen on the way
 are collected and judged afterwards, once it is known whether new text surrounds them.
-Each line is looked at a bounded number of times, so the pass is linear in the size of the text.
+Indexes are positions in Lines (non-blank lines only). Each line is looked at a bounded number of times,
+so the pass is linear in the size of the text.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from helpdesk.mail import quote_markers as m
+from helpdesk.mail.quote_lines import Lines
 
 _WRAP_MIN = 60  # a quoted line this long was probably re-wrapped by the client
 _SENTENCE_END = (".", "!", "?", ":", ";", "。", "！", "？")
+_SEPARATOR_START = tuple("-_=*~")
 
 
-@dataclass
+@dataclass(slots=True)
 class QuoteBlock:
     start: int
     end: int  # inclusive
@@ -25,12 +28,12 @@ class QuoteBlock:
     text_before: int  # new-text lines seen before the block
     text_at_end: int = 0
     colon_before: bool = False
-    wrapped: list[int] = field(default_factory=list)
+    wrapped: list[int] | None = None
 
 
 @dataclass
 class Scan:
-    lines: list[str]
+    lines: Lines
     forward_subject: bool = False
     blocks: list[QuoteBlock] = field(default_factory=list)
     attributions: list[tuple[int, int]] = field(default_factory=list)
@@ -39,15 +42,13 @@ class Scan:
     cut: int | None = None
     cut_reason: str = ""
     forward_from: int | None = None
+    closes: dict[int, bool] = field(default_factory=dict)
 
     def run(self) -> None:
         i, n = 0, len(self.lines)
         while i < n and self.cut is None and self.forward_from is None:
-            line = self.lines[i]
-            if m.QUOTE.match(line):
+            if m.QUOTE.match(self.lines[i]):
                 i = self._quote_block(i, attributed=False)
-            elif not line.strip():
-                i += 1
             else:
                 i = self._unquoted(i)
 
@@ -58,37 +59,39 @@ class Scan:
             self.forward_from = i
             return
         start = i
-        k = i - 1
-        while k >= 0 and (not self.lines[k].strip() or m.RULE_ONLY.match(self.lines[k])):
-            if self.lines[k].strip():
-                start = k
-                self.new_text -= 1
-            k -= 1
+        while start > 0 and m.RULE_ONLY.match(self.lines[start - 1]):
+            start -= 1  # the "====" or underscore line drawn above the old message belongs to it
+            self.new_text -= 1
         self.cut, self.cut_reason = start, reason
 
     def _unquoted(self, i: int) -> int:
         line = self.lines[i]
-        if m.is_forward_marker(line):
+        separator = line.lstrip().startswith(_SEPARATOR_START)
+        if (separator or len(line) < 80) and m.is_forward_marker(line):
             self.forward_from = i
-        elif m.is_original_separator(line):
+        elif separator and m.is_original_separator(line):
             self._history_at(i, "original_message_separator")
-        elif self._header_block_at(i) or (m.UNDERSCORE_SEPARATOR.match(line) and self._header_follows(i)):
+        elif self._header_block_at(i) or (separator and m.UNDERSCORE_SEPARATOR.match(line) and self._header_below(i)):
             self._history_at(i, "header_block")
         else:
             return self._attribution_or_text(i)
         return i + 1
 
-    def _header_follows(self, i: int) -> bool:
-        k = self._next_content(i + 1)
-        return k is not None and k <= i + 2 and self._header_block_at(k)
+    def _header_below(self, i: int) -> bool:
+        below = i + 1
+        return below < len(self.lines) and self.lines.numbers[below] <= self.lines.numbers[i] + 2 and (
+            self._header_block_at(below)
+        )
 
     def _header_block_at(self, i: int) -> bool:
+        if ":" not in self.lines[i] and "：" not in self.lines[i]:
+            return False
         kinds: set[str] = set()
         evidence = misses = 0
         for k in range(i, min(i + 8, len(self.lines))):
-            line = self.lines[k]
-            if not line.strip():
+            if k > i and not self.lines.adjacent(k):
                 break
+            line = self.lines[k]
             found = m.header_field(line)
             if found is None:
                 misses += 1
@@ -105,17 +108,16 @@ class Scan:
         if end is not None:
             return self._attribution(i, end)
         self._count_text(self.lines[i])
-        if m.is_mobile_signature(self.lines[i]) and self.new_text > 1:
-            following = self._next_content(i + 1)
-            if following is not None and not m.QUOTE.match(self.lines[following]):
-                if m.is_forward_marker(self.lines[following]):
-                    self.forward_from = following
-                else:
-                    self.cut, self.cut_reason = following, "mobile_signature_history"
+        following = i + 1
+        if following < len(self.lines) and self.new_text > 1 and m.is_mobile_signature(self.lines[i]):
+            if m.is_forward_marker(self.lines[following]):
+                self.forward_from = following
+            elif not m.QUOTE.match(self.lines[following]):
+                self.cut, self.cut_reason = following, "mobile_signature_history"
         return i + 1
 
     def _attribution(self, i: int, end: int) -> int:
-        following = self._next_content(end + 1)
+        following = end + 1 if end + 1 < len(self.lines) else None
         start = i + self._text_head(i, end)
         for k in range(i, min(start, end + 1)):
             self._count_text(self.lines[k])
@@ -134,20 +136,19 @@ class Scan:
         if m.ATTRIBUTION_START.match(self.lines[i]):
             return 0
         for k in range(i, end + 1):
-            found = m.MIDLINE_OPENER.search(self.lines[k])
-            if found and self.lines[k][: found.start()].strip():
-                rest = (line.strip() for line in self.lines[k + 1 : end + 1])
-                tail = " ".join([self.lines[k][found.start() :].strip(), *rest])
-                if m.is_attribution(tail, True):
+            line = self.lines[k]
+            found = m.MIDLINE_OPENER.search(line)
+            if found and line[: found.start()].strip():
+                rest = (self.lines[j].strip() for j in range(k + 1, end + 1))
+                if m.is_attribution(" ".join([line[found.start() :].strip(), *rest]), True):
                     return k - i + 1
         return 0
 
     def _attribution_end(self, i: int) -> int | None:
         """Last line of an attribution that starts at line i (it may be wrapped over three lines)."""
         first = self.lines[i]
-        paragraph_start = i == 0 or not self.lines[i - 1].strip()
         opens = bool(m.ATTRIBUTION_START.match(first))
-        if m.is_mobile_signature(first) or not (paragraph_start or opens or "<" in first or "@" in first):
+        if not (opens or not self.lines.adjacent(i) or "<" in first or "@" in first) or m.is_mobile_signature(first):
             return None
         end = self._attribution_window(i)
         if end is not None and end > i and m.ATTRIBUTION_START.match(self.lines[i + 1]):
@@ -159,32 +160,33 @@ class Scan:
         parts: list[str] = []
         for j in range(i, min(i + 3, len(self.lines))):
             line = self.lines[j]
-            if not line.strip() or m.QUOTE.match(line) or len(line) > m.MAX_MARKER_LINE:
+            if (j > i and not self.lines.adjacent(j)) or m.QUOTE.match(line) or len(line) > m.MAX_MARKER_LINE:
                 return None
             parts.append(line.strip())
-            if not _may_close_attribution(line):
+            if not self._may_close(j):
                 continue
-            following = self._next_content(j + 1)
-            quoted = following is not None and bool(m.QUOTE.match(self.lines[following]))
+            quoted = j + 1 < len(self.lines) and bool(m.QUOTE.match(self.lines[j + 1]))
             if m.is_attribution(" ".join(parts), quoted):
                 return j
         return None
 
+    def _may_close(self, j: int) -> bool:
+        """Whether line j can end an attribution; remembered, since up to three windows ask about it."""
+        if j not in self.closes:
+            if len(self.closes) > 8:
+                self.closes.clear()
+            self.closes[j] = _may_close_attribution(self.lines[j])
+        return self.closes[j]
+
     def _count_text(self, line: str) -> None:
         self.new_text += 1
-        self.last_text = line.rstrip()
+        self.last_text = line
 
     def _introduces_paste(self) -> bool:
         """A colon line such as "Here is the output:" above `>` lines introduces the customer's own paste;
         an unknown client's attribution also ends with a colon, but it names a date or an address."""
         text = self.last_text
         return text.endswith((":", "：")) and "@" not in text and not m.DIGIT.search(text)
-
-    def _next_content(self, i: int) -> int | None:
-        for k in range(i, len(self.lines)):
-            if self.lines[k].strip():
-                return k
-        return None
 
     # -- quoted blocks ---------------------------------------------------------------------------
     def _quote_block(self, i: int, attributed: bool) -> int:
@@ -193,34 +195,32 @@ class Scan:
         while k < n:
             if m.QUOTE.match(self.lines[k]):
                 block.end = k
-                k += 1
             elif self._wrapped_continuation(k):
-                block.wrapped.append(k)
+                block.wrapped = [*(block.wrapped or ()), k]
                 block.end = k
-                k += 1
             else:
-                following = self._next_content(k)
-                if following is None or not m.QUOTE.match(self.lines[following]):
-                    break
-                k = following
+                break
+            k += 1
         block.text_at_end = self.new_text
         self.blocks.append(block)
         return block.end + 1
 
     def _wrapped_continuation(self, k: int) -> bool:
         """An unquoted line the client re-wrapped out of the long quoted line just above it."""
-        line, previous = self.lines[k], self.lines[k - 1] if k else ""
-        if not line.strip() or not m.QUOTE.match(previous):
+        if not self.lines.adjacent(k) or not m.QUOTE.match(self.lines[k - 1]):
             return False
-        after = self.lines[k + 1] if k + 1 < len(self.lines) else ""
+        line, previous = self.lines[k], self.lines[k - 1]
+        after = self.lines[k + 1] if self.lines.adjacent(k + 1) else ""
         first = line.lstrip()[:1]
         if m.QUOTE.match(after) and not first.isupper():
             return True  # a fragment such as "_nonce=3dd518)" caught between two quoted lines
-        if len(previous.rstrip()) < _WRAP_MIN or previous.rstrip().endswith(_SENTENCE_END):
+        if len(previous) < _WRAP_MIN or previous.endswith(_SENTENCE_END):
             return False
         return bool(m.QUOTE.match(after)) or first.islower()
 
 
 def _may_close_attribution(line: str) -> bool:
-    tail = line.rstrip()[-60:]
-    return tail.endswith((":", "：", "-", ">")) or bool(m.VERB_AT_END.search(tail))
+    if line.endswith((":", "：", "-", ">")) or line.endswith(m.CJK_VERB_ENDINGS):
+        return True
+    words = line[-40:].split()
+    return bool(words) and words[-1].lower() in m.VERB_LAST_WORDS

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from helpdesk.mail import quote_markers as markers
+from helpdesk.mail.quote_lines import Lines
 from helpdesk.mail.quote_scan import QuoteBlock, Scan
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RemovedLines:
     first_line: int  # 1-based, inclusive
     last_line: int
@@ -37,15 +38,18 @@ def strip_quoted(text: str, subject: str = "") -> str:
 
 def strip_reply(text: str, subject: str = "") -> StrippedReply:
     """The customer's new text; `subject` (optional) tells a forward ("Fwd:", "WG:", "TR:"...) from a reply."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = Lines(text)
     scan = Scan(lines, forward_subject=bool(markers.FORWARD_SUBJECT.match(subject or "")))
     scan.run()
     removed = _removed_ranges(scan)
     end = scan.cut if scan.cut is not None else len(lines)
     new_text = _join_kept(lines, end, removed)
-    if scan.cut is not None and scan.cut < len(lines):
-        removed.append((scan.cut, _last_content(lines, scan.cut), scan.cut_reason))
-    reported = [RemovedLines(first + 1, last + 1, reason) for first, last, reason in removed]
+    if end < len(lines):
+        removed.append((end, len(lines) - 1, scan.cut_reason))
+    numbers = lines.numbers
+    reported = [RemovedLines(numbers[first] + 1, numbers[last] + 1, reason) for first, last, reason in removed]
     return StrippedReply(new_text, reported, forwarded=scan.forward_from is not None)
 
 
@@ -81,7 +85,7 @@ def _is_history(block: QuoteBlock, total_text: int, middle_blocks: int, attribut
 def _block_ranges(block: QuoteBlock) -> list[tuple[int, int, str]]:
     ranges: list[tuple[int, int, str]] = []
     start = block.start
-    for wrapped in block.wrapped:
+    for wrapped in block.wrapped or ():
         if wrapped > start:
             ranges.append((start, wrapped - 1, "quoted"))
         ranges.append((wrapped, wrapped, "wrapped_quote"))
@@ -91,26 +95,26 @@ def _block_ranges(block: QuoteBlock) -> list[tuple[int, int, str]]:
     return ranges
 
 
-def _join_kept(lines: list[str], end: int, removed: list[tuple[int, int, str]]) -> str:
-    out: list[str] = []
-    blank = True  # drops leading blank lines and collapses runs of them
-    position = 0
-    for first, last, _ in [*removed, (end, end, "")]:
-        for line in lines[position:min(first, end)]:
-            line = line.rstrip()
-            if line or not blank:
-                out.append(line)
-            blank = not line
-        position = max(position, last + 1)
-        if position >= end:
-            break
-    while out and not out[-1]:
-        out.pop()
-    return "\n".join(out)
-
-
-def _last_content(lines: list[str], start: int) -> int:
-    for k in range(len(lines) - 1, start - 1, -1):
-        if lines[k].strip():
-            return k
-    return start
+def _join_kept(lines: Lines, end: int, removed: list[tuple[int, int, str]]) -> str:
+    """Kept lines, with runs of blank lines (or of removed ones around them) reduced to one blank line.
+    Adjacent kept lines are copied from the text as one slice, so a long body is not rebuilt line by line."""
+    pieces: list[str] = []
+    run_start, run_last, gap = -1, -2, False
+    ranges = iter(removed)
+    current = next(ranges, None)
+    for k in range(end):
+        while current is not None and current[1] < k:
+            current = next(ranges, None)
+        if current is not None and current[0] <= k:
+            gap = gap or not lines.adjacent(k)
+        elif run_last == k - 1 and lines.joins_previous(k):
+            run_last = k
+        else:
+            if run_start >= 0:
+                pieces.append(lines.text[lines.starts[run_start] : lines.ends[run_last]])
+            if pieces and (gap or not lines.adjacent(k)):
+                pieces.append("")
+            run_start, run_last, gap = k, k, False
+    if run_start >= 0:
+        pieces.append(lines.text[lines.starts[run_start] : lines.ends[run_last]])
+    return pieces[0] if len(pieces) == 1 else "\n".join(pieces)
