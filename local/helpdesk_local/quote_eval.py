@@ -3,8 +3,8 @@
     python -m helpdesk_local.quote_eval [--show] [--external DIR] [--library quotequail|mail-parser-reply]
 
 Sets: tuned and held-out fixtures under tests/fixtures/replies-multilingual/, the talon replies in
-../shared/corpus/replies-talon (skipped when absent), and any *.json under --external (a list of
-{"name", "text", "expected", "forwarded"?}). "Lost" counts replies whose output misses a word of the expected text.
+../shared/corpus/replies-talon (skipped when absent), and every *.json under --external (default
+tests/fixtures/replies-external/; a list of {"name", "text", "expected", "forwarded"?}). "Lost" counts replies whose output misses a word of the expected text.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from helpdesk.mail.quotes import strip_reply
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "replies-multilingual"
+EXTERNAL = ROOT / "tests" / "fixtures" / "replies-external"
 # The shared corpus sits beside the clone (CI) or beside the worktrees folder (development).
 TALON = next((p / "shared" / "corpus" / "replies-talon" for p in ROOT.parents[:2] if (p / "shared").is_dir()),
              ROOT.parent / "shared" / "corpus" / "replies-talon")
@@ -130,13 +131,48 @@ def collect(external: Path | None) -> dict[str, list[Case]]:
     return sets
 
 
+_LOG_LINE = "2026-01-08 10:15:00 INFO worker-3 processed job 88213 in 0.42s status=ok queue=default\n"
+_ATTRIBUTION = "On Mon, Jan 8, 2018 at 10:15 AM Support <support@example.com> wrote:\n"
+
+
+def bench_bodies(size: int) -> dict[str, str]:
+    """Synthetic bodies of about `size` characters, shaped like the worst real cases."""
+    lines = size // len(_LOG_LINE)
+    return {
+        "log pasted as new text": "Hello, the log is below:\n\n" + _LOG_LINE * lines,
+        "reply over a long > quote": "Thanks, fixed.\n\n" + _ATTRIBUTION + ("> " + _LOG_LINE) * lines,
+        "inline answers": "> a question that was quoted here\nthe answer to it\n\n" * (size // 52),
+        "blank lines only": "\n" * size,
+    }
+
+
+def bench(size: int = 30_000_000) -> None:
+    import time
+    import tracemalloc
+
+    for name, body in bench_bodies(size).items():
+        started, cpu = time.perf_counter(), time.process_time()
+        strip_reply(body)
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        tracemalloc.start()
+        strip_reply(body)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        print(f"{name:<28}{len(body) / 1e6:6.1f} MB {seconds:6.2f} s ({cpu:.2f} s CPU)  peak {peak / 1e6:6.1f} MB "
+              f"({peak / len(body):.2f}x the body)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="quote_eval", description=__doc__.splitlines()[0])
     parser.add_argument("--show", action="store_true", help="print every reply that is not exact")
-    parser.add_argument("--external", type=Path, help="folder of *.json fixture lists from other projects")
+    parser.add_argument("--external", type=Path, default=EXTERNAL, help="folder of *.json fixture lists")
     parser.add_argument("--library", choices=["quotequail", "mail-parser-reply"], help="measure a library instead")
     parser.add_argument("--only", help="only the set with this name")
+    parser.add_argument("--bench", action="store_true", help="time 30 MB bodies instead (with peak memory)")
     args = parser.parse_args(argv)
+    if args.bench:
+        bench()
+        return 0
     strip = library(args.library) if args.library else ours
     print(f"{'set':<20}{'replies':>8}{'exact':>8}{'exact %':>9}{'lost':>6}{'fwd flag wrong':>16}")
     for title, cases in collect(args.external).items():

@@ -42,5 +42,9 @@ class Lines:
         return 0 < index < len(self.numbers) and self.numbers[index] == self.numbers[index - 1] + 1
 
     def joins_previous(self, index: int) -> bool:
-        """Adjacent, and the previous line has no trailing blanks, so both can be copied as one slice."""
-        return self.adjacent(index) and self.ends[index - 1] + 1 == self.starts[index]
+        """Whether the text from the previous line to this one reads as the output would write it (at most one
+        empty line between, no trailing blanks), so both can be copied as one slice."""
+        if not 0 < index < len(self.numbers):
+            return False
+        gap = self.numbers[index] - self.numbers[index - 1]
+        return gap <= 2 and self.ends[index - 1] + gap == self.starts[index]

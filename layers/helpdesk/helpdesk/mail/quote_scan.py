@@ -18,6 +18,9 @@ from helpdesk.mail.quote_lines import Lines
 _WRAP_MIN = 60  # a quoted line this long was probably re-wrapped by the client
 _SENTENCE_END = (".", "!", "?", ":", ";", "。", "！", "？")
 _SEPARATOR_START = tuple("-_=*~")
+# Real threads have a few dozen quote blocks. Past this many the rest of the body is kept as it is, so a
+# crafted body of alternating lines cannot make the report (one entry per block) grow without bound.
+MAX_QUOTE_BLOCKS = 5_000
 
 
 @dataclass(slots=True)
@@ -46,7 +49,7 @@ class Scan:
 
     def run(self) -> None:
         i, n = 0, len(self.lines)
-        while i < n and self.cut is None and self.forward_from is None:
+        while i < n and self.cut is None and self.forward_from is None and len(self.blocks) < MAX_QUOTE_BLOCKS:
             if m.QUOTE.match(self.lines[i]):
                 i = self._quote_block(i, attributed=False)
             else:
@@ -146,6 +149,9 @@ class Scan:
 
     def _attribution_end(self, i: int) -> int | None:
         """Last line of an attribution that starts at line i (it may be wrapped over three lines)."""
+        last = min(i + 3, len(self.lines))
+        if not any(self._may_close(j) for j in range(i, last) if j == i or self.lines.adjacent(j)):
+            return None  # the common case, decided without a regular expression
         first = self.lines[i]
         opens = bool(m.ATTRIBUTION_START.match(first))
         if not (opens or not self.lines.adjacent(i) or "<" in first or "@" in first) or m.is_mobile_signature(first):
