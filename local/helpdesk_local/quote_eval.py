@@ -1,10 +1,12 @@
 """How well quote stripping finds the customer's new text, on fixtures with a known answer.
 
-    python -m helpdesk_local.quote_eval [--show] [--external DIR] [--library quotequail|mail-parser-reply]
+    python -m helpdesk_local.quote_eval [--show] [--only SET] [--external DIR] [--library NAME] [--bench]
 
 Sets: tuned and held-out fixtures under tests/fixtures/replies-multilingual/, the talon replies in
 ../shared/corpus/replies-talon (skipped when absent), and every *.json under --external (default
-tests/fixtures/replies-external/; a list of {"name", "text", "expected", "forwarded"?}). "Lost" counts replies whose output misses a word of the expected text.
+tests/fixtures/replies-external/; a list of {"name", "text", "expected", "forwarded"?}).
+"Lost" counts replies whose output misses a word of the expected text. --library measures quotequail or
+mail-parser-reply instead (install them by hand; they are not dependencies). --bench times 30 MB bodies.
 """
 
 from __future__ import annotations
