@@ -168,9 +168,10 @@ def is_attribution(joined: str, followed_by_quote: bool) -> bool:
     has_address = "@" in joined
     if DASHED.match(joined) and VERB_AT_END.search(joined.rstrip(" \t-")):
         return True
-    if not (has_address or DIGIT.search(joined)):
-        return False
     opens = bool(ATTRIBUTION_START.match(joined))
+    if not (has_address or DIGIT.search(joined)):
+        # "On Mon, Support wrote:" names no date or address; only a quote right below makes it an attribution.
+        return followed_by_quote and opens and bool(VERB_AT_END.search(joined))
     if ATTRIBUTION_VERB.search(joined) and (has_address or opens):
         # A colon, or a verb at the very end ("... wrote"), closes the attribution.
         return joined.rstrip().endswith((":", "：", "-")) or bool(VERB_AT_END.search(joined))
