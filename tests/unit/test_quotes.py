@@ -191,3 +191,12 @@ def test_crlf_line_ends_and_trailing_blanks_do_not_matter():
 def test_very_long_lines_and_blank_runs_are_harmless():
     text = "Hello" + " " * 100_000 + "\n" * 200_000 + "x" * 500_000 + "\n> old"
     assert strip_quoted(text) == "Hello\n\n" + "x" * 500_000
+
+
+@pytest.mark.parametrize(
+    "story",
+    ["On 3 May I wrote to you:\nthe invoice total is wrong.", "On Monday at 10:00 I wrote:\nplease call me back.",
+     "On 2 June, we wrote:\nour order number is 881."],
+)
+def test_customer_quoting_their_own_earlier_words_in_prose_keeps_them(story):
+    assert strip_quoted(f"Hello,\n\n{story}\n\nStill nothing.") == f"Hello,\n\n{story}\n\nStill nothing."

@@ -32,6 +32,10 @@ VERB_LAST_WORDS = frozenset(
     "написала пишет írta yazdı scris έγραψε escrit escriure rakstīja parašė kirjutas geschreven viết menulis "
     "작성".split()
 )
+# "I wrote:" in a sentence is the customer's story, not a client's attribution ("Ben" is a name, so not Turkish).
+FIRST_PERSON = frozenset(
+    "i we ich wir je nous yo nosotros io noi eu nós ik wij jeg vi jag minä me ja my я мы biz".split()
+)
 CJK_VERB_ENDINGS = ("写道", "寫道", "작성", "書きました", "のメッセージ")
 VERB_AT_END = re.compile(rf"(?:(?<!\w)(?:{_VERBS})|{_CJK_VERBS})\s*[:：]?\s*(?:-{{2,}}\s*)?$", re.IGNORECASE)
 # Verb-less attributions end with the sender's address: "2017-11-24 16:32 GMT+01:00 Name <a@b>:".
@@ -161,6 +165,15 @@ def is_mobile_signature(line: str) -> bool:
     return len(line) <= 200 and "," not in line and bool(MOBILE_SIGNATURE.match(line))
 
 
+def _names_a_sender(joined: str) -> bool:
+    """ "..., Support a écrit :" names who wrote; "On 3 May I wrote to you:" is the customer telling a story."""
+    verb = VERB_AT_END.search(joined)
+    if not verb:
+        return False
+    before = joined[: verb.start()].split()
+    return bool(before) and before[-1].strip(",.;").lower() not in FIRST_PERSON
+
+
 def is_attribution(joined: str, followed_by_quote: bool) -> bool:
     """Whether one to three joined lines read as "On <date>, <sender> wrote:" in some language."""
     if len(joined) > MAX_MARKER_LINE:
@@ -173,6 +186,8 @@ def is_attribution(joined: str, followed_by_quote: bool) -> bool:
         # "On Mon, Support wrote:" names no date or address; only a quote right below makes it an attribution.
         return followed_by_quote and opens and bool(VERB_AT_END.search(joined))
     if ATTRIBUTION_VERB.search(joined) and (has_address or opens):
+        if not (has_address or followed_by_quote):
+            return _names_a_sender(joined)  # history would be cut on this line alone: ask for more
         # A colon, or a verb at the very end ("... wrote"), closes the attribution.
         return joined.rstrip().endswith((":", "：", "-")) or bool(VERB_AT_END.search(joined))
     if has_address and ADDRESS_AT_END.search(joined):
