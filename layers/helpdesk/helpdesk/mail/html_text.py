@@ -9,6 +9,7 @@ Hidden elements are dropped, because text a reader cannot see must never reach t
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -19,6 +20,7 @@ _BLOCK = {
     "pre", "hr", "section", "article", "header", "footer", "blockquote", "dt", "dd",
 }
 _SKIP = {"script", "style", "head", "title", "template", "noscript"}
+_ENDS_SIBLING = {"li", "dt", "dd", "option", "tr", "td", "th"}
 _VOID = {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "source", "track", "wbr"}
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _HIDDEN_STYLE = re.compile(
@@ -29,6 +31,7 @@ _HIDDEN_STYLE = re.compile(
 _TOP_BORDER = re.compile(r"border-top\s*:\s*solid", re.IGNORECASE)
 OUTLOOK_SEPARATOR = "_" * 32
 MAX_TEXT = 2_000_000
+_MAX_QUOTE_MARKS = 20  # deeper nesting adds nothing but length ("> " per level on every line)
 
 
 @dataclass
@@ -51,6 +54,43 @@ def _starts_outlook_history(tag: str, attrs: dict[str, str | None]) -> bool:
     return tag == "div" and bool(_TOP_BORDER.search(attrs.get("style") or ""))
 
 
+class _OpenElements:
+    """The elements open at this point, closed the way browsers close them: a block ends an open paragraph,
+    a new list item ends the previous one, an end tag closes what was opened inside it, a stray one is ignored.
+    Stray end tags must not end hidden content early, or text the reader never sees would come through."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.counts: Counter[str] = Counter()
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def open(self, tag: str) -> list[tuple[str, int]]:
+        """Opens the element; returns the (name, level) of elements this start tag closed."""
+        closed = []
+        top = self.names[-1] if self.names else ""
+        if (top == "p" and tag in _BLOCK) or (top == tag and tag in _ENDS_SIBLING):
+            closed.append(self._pop())
+        self.names.append(tag)
+        self.counts[tag] += 1
+        return closed
+
+    def close(self, tag: str) -> list[tuple[str, int]]:
+        """Closes the innermost open `tag` and what is open inside it; nothing for a stray end tag."""
+        closed: list[tuple[str, int]] = []
+        if self.counts[tag]:
+            while not closed or closed[-1][0] != tag:
+                closed.append(self._pop())
+        return closed
+
+    def _pop(self) -> tuple[str, int]:
+        level = len(self.names)
+        name = self.names.pop()
+        self.counts[name] -= 1
+        return name, level
+
+
 class _TextCollector(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -58,8 +98,8 @@ class _TextCollector(HTMLParser):
         self.current: list[str] = []
         self.quote_depth = 0
         self.skip_depth = 0
-        self.hidden_tag: str | None = None
-        self.hidden_depth = 0
+        self.elements = _OpenElements()
+        self.hidden_level: int | None = None  # nesting level of the hidden element being skipped
         self.div_depth = 0
         self.containers: list[_Container] = []
         self.size = 0
@@ -68,7 +108,7 @@ class _TextCollector(HTMLParser):
         text = _SPACES.sub(" ", "".join(self.current)).strip()
         self.current = []
         if text or (self.lines and self.lines[-1] != ""):
-            self.lines.append("> " * self.quote_depth + text if text else "")
+            self.lines.append("> " * min(self.quote_depth, _MAX_QUOTE_MARKS) + text if text else "")
 
     def _separator(self) -> None:
         self._flush()
@@ -76,14 +116,18 @@ class _TextCollector(HTMLParser):
             self.lines.append(OUTLOOK_SEPARATOR)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.hidden_tag is not None:
-            self.hidden_depth += tag == self.hidden_tag
-            return
         named = {name.lower(): value for name, value in attrs}
-        if tag not in _VOID and _is_hidden(named):
-            self.hidden_tag, self.hidden_depth = tag, 1
+        if tag in _VOID:
+            if self.hidden_level is None and tag in _BLOCK:
+                self._open_block(tag, named)
             return
-        if tag in _SKIP:
+        for name, level in self.elements.open(tag):
+            self._closed(name, level)
+        if self.hidden_level is not None:
+            return
+        if _is_hidden(named):
+            self.hidden_level = len(self.elements)
+        elif tag in _SKIP:
             self.skip_depth += 1
         elif tag in _BLOCK:
             self._open_block(tag, named)
@@ -106,14 +150,18 @@ class _TextCollector(HTMLParser):
         return bool(self.containers) and self.containers[-1].last_line is None
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.hidden_tag is None and tag in _BLOCK:
+        if self.hidden_level is None and tag in _BLOCK:
             self._open_block(tag, {name.lower(): value for name, value in attrs})
 
     def handle_endtag(self, tag: str) -> None:
-        if self.hidden_tag is not None:
-            self.hidden_depth -= tag == self.hidden_tag
-            if self.hidden_depth <= 0:
-                self.hidden_tag = None
+        for name, level in self.elements.close(tag):
+            self._closed(name, level)
+
+    def _closed(self, tag: str, level: int) -> None:
+        """An element ended, by its end tag or implicitly; ends inside hidden content are not seen."""
+        if self.hidden_level is not None:
+            if level == self.hidden_level:
+                self.hidden_level = None
             return
         if tag in _SKIP:
             self.skip_depth = max(0, self.skip_depth - 1)
@@ -130,7 +178,7 @@ class _TextCollector(HTMLParser):
         self.div_depth = max(0, self.div_depth - 1)
 
     def handle_data(self, data: str) -> None:
-        if self.skip_depth or self.hidden_tag is not None or self.size > MAX_TEXT:
+        if self.skip_depth or self.hidden_level is not None or self.size > MAX_TEXT:
             return
         self.size += len(data)
         self.current.append(data.replace("\n", " "))
