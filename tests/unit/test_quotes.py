@@ -200,3 +200,20 @@ def test_very_long_lines_and_blank_runs_are_harmless():
 )
 def test_customer_quoting_their_own_earlier_words_in_prose_keeps_them(story):
     assert strip_quoted(f"Hello,\n\n{story}\n\nStill nothing.") == f"Hello,\n\n{story}\n\nStill nothing."
+
+
+@pytest.mark.parametrize(
+    ("reply", "new_text"),
+    [
+        ("Ευχαριστώ.\n\nΑπό: Υποστήριξη <s@example.com>\nΣτάλθηκε: Δευτέρα, 8 Ιανουαρίου 2018 10:15\nΠρος: Νίκος\n"
+         "Θέμα: RE: Λογαριασμός\n\nπαλιό", "Ευχαριστώ."),
+        ("Mulțumesc.\n\nDe la: Suport <s@example.com>\nTrimis: luni, 8 ianuarie 2018 10:15\nCătre: Ion\n"
+         "Subiect: RE: Factura\n\nvechi", "Mulțumesc."),
+        ("Дякую.\n\nпн, 8 січ. 2018 р. о 10:15 Підтримка <s@example.com> написав:\n\n> старе", "Дякую."),
+        ("Hvala.\n\nDana 8. sij 2018. u 10:15, Podrška <s@example.com> je napisao:\n> staro", "Hvala."),
+        ("Terima kasih.\n\nPada tanggal Sen, 8 Jan 2018 pukul 10.15 Dukungan <s@example.com> menulis:\n\n> lama",
+         "Terima kasih."),
+    ],
+)
+def test_languages_beyond_the_fixtures_are_recognised(reply, new_text):
+    assert strip_quoted(reply) == new_text

@@ -18,7 +18,7 @@ _VERBS = (
     r"ha\s+scritto|scrisse|skrev|skriver|kirjoitti|napisał\(a\)|napisała?|napsal\(a\)|napsala?|napísal\(a\)|"
     r"napisao|написал\(а\)|написала?|пишет|ezt\s+írta|a\s+következőt\s+írta|írta|şunu\s+yazdı|yazdı|"
     r"a\s+scris|έγραψε|a\s+escrit|va\s+escriure|rakstīja|parašė|kirjutas|het\s+volgende\s+geschreven|"
-    r"geschreven|đã\s+viết|menulis"
+    r"geschreven|đã\s+viết|menulis|написав|написала|je\s+napisao|je\s+napisala|написа|كتب|כתב|כתבה"
 )
 _CJK_VERBS = r"写道|寫道|님이\s*작성|さんは書きました|が書きました|のメッセージ"
 # "..., Name wrote:" / "Name <a@b> schrieb am <date>:" / Zoho "---- On ... wrote ----".
@@ -30,7 +30,7 @@ VERB_LAST_WORDS = frozenset(
     "wrote writes schrieb schreibt schreef écrit ecrit escribió escribio escrito escreveu scritto scrisse skrev "
     "skriver kirjoitti napisał(a) napisał napisała napsal(a) napsal napsala napísal(a) napisao написал(а) написал "
     "написала пишет írta yazdı scris έγραψε escrit escriure rakstīja parašė kirjutas geschreven viết menulis "
-    "작성".split()
+    "작성 написав je napisao napisala كتب כתב כתבה".split()
 )
 # "I wrote:" in a sentence is the customer's story, not a client's attribution ("Ben" is a name, so not Turkish).
 FIRST_PERSON = frozenset(
@@ -105,14 +105,16 @@ RULE_ONLY = re.compile(r"[ \t]*[-=_*~—–]{3,}[ \t]*$")
 # Header fields of a quoted message block, mapped to what they mean.
 _FIELDS = {
     "from": r"from|von|de|van|da|fra|från|od|от|lähettäjä|feladó|kimden|差出人|发件人|發件人|寄件者|보낸\s*사람|"
-    r"mittente|remetente|afsender|avsändare|avsender|absender|expéditeur",
+    r"mittente|remetente|afsender|avsändare|avsender|absender|expéditeur|από|de\s+la|від|šalje|pošiljatelj|"
+    r"dari|từ|من|מאת",
     "date": r"sent|date|gesendet|datum|envoyé|enviado(?:\s+el)?|enviada(?:\s+em)?|inviato|data|verzonden|"
     r"verstuurd|sendt|dato|skickat|wysłano|wysłane|отправлено|дата|lähetetty|päivämäärä|elküldve|dátum|"
-    r"gönderildi|tarih|odesláno|message\s+du|送信日時|日付|发送时间|發送時間|日期|时间|寄件日期|보낸\s*날짜|날짜|fecha",
+    r"gönderildi|tarih|odesláno|odoslané|message\s+du|送信日時|日付|发送时间|發送時間|日期|时间|寄件日期|보낸\s*날짜|날짜|"
+    r"fecha|στάλθηκε|ημερομηνία|trimis|надіслано|изпратено|poslano|dikirim|tanggal|đã\s+gửi|ngày|أرسل|التاريخ|נשלח|תאריך",
     "to": r"to|an|à|a|para|aan|til|till|do|кому|vastaanottaja|címzett|kime|komu|宛先|收件人|收件者|받는\s*사람|"
-    r"destinataire|pour|per",
+    r"destinataire|pour|per|προς|către|до|prima|kepada|đến|إلى|אל",
     "subject": r"subject|betreff|objet|sujet|asunto|oggetto|ogg|assunto|onderwerp|emne|ämne|temat|тема|aihe|"
-    r"tárgy|konu|předmět|predmet|件名|主题|主旨|제목|betreft",
+    r"tárgy|konu|předmět|predmet|件名|主题|主旨|제목|betreft|θέμα|subiect|subjek|perihal|chủ\s+đề|الموضوع|נושא",
     "cc": r"cc|kopie|copie\s+à|copia|kopia|копия|抄送|副本|참조",
 }
 HEADER_FIELD = re.compile(
