@@ -50,7 +50,7 @@ class CallCounter:
 
 
 def api_calls() -> list[dict[str, Any]]:
-    from helpdesk.aws import clients
+    from helpdesk.adapters.aws import clients
     from helpdesk_local.runtime import LocalRuntime
 
     counter = CallCounter()
@@ -98,9 +98,9 @@ def api_calls() -> list[dict[str, Any]]:
 
 def _seed_open_tickets(runtime: Any, count: int, shards: int) -> None:
     """Open tickets with obligations that are not due yet, written directly (faster than mailing them)."""
-    from helpdesk.aws.table import marshal
-    from helpdesk.aws.ticket_store import due_shard
-    from helpdesk.clock import iso
+    from helpdesk.adapters.aws.keys import due_shard
+    from helpdesk.adapters.aws.table import marshal
+    from helpdesk.core.clock import iso
 
     table = runtime.table()
     later = iso(runtime.now() + timedelta(days=7))
@@ -108,7 +108,8 @@ def _seed_open_tickets(runtime: Any, count: int, shards: int) -> None:
     for n in range(count):
         pk = f"TICKET#{900000 + n}"
         batch.append({"PK": pk, "SK": "META", "type": "ticket", "number": 900000 + n, "status": "investigating",
-                      "severity": "P3", "state_key": "open", "state_at": iso(runtime.now())})
+                      "severity": "P3", "requester": f"bench{n}@bench.example", "created_at": iso(runtime.now()),
+                      "state_key": "open", "state_at": iso(runtime.now())})
         for kind in ("update", "warning", "breach"):
             sk = f"DUE#p1#{kind}#bench"
             batch.append({"PK": pk, "SK": sk, "type": "due", "kind": kind, "status": "pending", "due_at": later,
@@ -119,8 +120,7 @@ def _seed_open_tickets(runtime: Any, count: int, shards: int) -> None:
 
 
 def sweep_cost(sizes: tuple[int, ...] = (100, 1000, 10000), due: int = 10) -> list[dict[str, Any]]:
-    from helpdesk.aws import clients
-    from helpdesk.clock import iso
+    from helpdesk.adapters.aws import clients
     from helpdesk_local.runtime import LocalRuntime
 
     rows = []
@@ -132,13 +132,12 @@ def sweep_cost(sizes: tuple[int, ...] = (100, 1000, 10000), due: int = 10) -> li
                                                  message_id=f"<bench{i}@x>"))["ticket"] for i in range(due)]
             runtime.sweep()  # anything the new tickets had due right away is done now
             _seed_open_tickets(runtime, size, 8)
-            store = runtime.table()
-            from helpdesk.aws.ticket_store import TicketStore
+            from helpdesk.sla.due import DueItem
 
-            ts = TicketStore(store, 8)
-            for number in numbers:  # exactly `due` obligations are due at the next sweep
-                ts.put(ts.due_item(number, "DUE#p1#update#bench", "update", iso(runtime.now()),
-                                   {"plan": 1, "seq": 1}))
+            store = runtime.store()
+            for number in numbers:  # exactly `due` items are due at the next sweep
+                store.due.put_once(DueItem.new(number, "p1#update#bench", "update", runtime.now(),
+                                               {"plan": 1, "seq": 1}))
             for service in ("s3", "dynamodb", "ses", "secretsmanager", "sns"):
                 clients.client(service).meta.events.register("before-call.*.*", counter)
             started = time.perf_counter()

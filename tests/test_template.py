@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpdesk import settings as settings_module
+from helpdesk.app import settings as settings_module
 from helpdesk_local.cfn import load_template
 from helpdesk_local.embedded import NOT_EMULATED, EmbeddedAws
 
@@ -62,7 +62,8 @@ def test_sam_build_with_python313(tmp_path):
                             capture_output=True, text=True, cwd=ROOT, env=env, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     layer = build_dir / "HelpdeskLayer" / "python"
-    assert (layer / "helpdesk" / "inbound.py").exists()
+    assert (layer / "helpdesk" / "intake" / "processor.py").exists()
+    assert (layer / "helpdesk" / "messages" / "templates" / "acknowledgment.txt.j2").exists()
     assert (layer / "helpdesk" / "policy" / "presets" / "p0-p3.yaml").exists()
     assert not (layer / "helpdesk_local").exists(), "dev-only tooling must never ship to Lambda"
     assert (build_dir / "InboundEmailFunction" / "app.py").exists()
@@ -186,7 +187,7 @@ def test_every_function_log_group_has_retention():
 
 def test_report_schedules_default_to_the_default_policy_timezone():
     from helpdesk.policy.loader import load_policy
-    from helpdesk.sla import timezone_of
+    from helpdesk.sla.targets import timezone_of
 
     policy = load_policy(TEMPLATE["Parameters"]["PolicyName"]["Default"])
     assert TEMPLATE["Parameters"]["ReportTimezone"]["Default"] == timezone_of(policy, policy.default_severity)

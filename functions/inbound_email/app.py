@@ -4,13 +4,13 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from helpdesk.inbound_event import process_event
-from helpdesk.observability import logger, metrics, tracer
-from helpdesk.wiring import inbound_processor
+from helpdesk.app import factory
+from helpdesk.core.observability import logger, metrics, tracer
+from helpdesk.intake.batch import process_event
 
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return {"outcomes": process_event(event, inbound_processor())}
+    return {"outcomes": process_event(event, factory.inbound())}

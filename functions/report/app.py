@@ -5,8 +5,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from helpdesk.observability import logger, metrics, tracer
-from helpdesk.reports.service import ReportRequest, report_service
+from helpdesk.app import factory
+from helpdesk.core.observability import logger, metrics, tracer
+from helpdesk.reports.service import ReportRequest
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -15,4 +16,4 @@ from helpdesk.reports.service import ReportRequest, report_service
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse(event=event, model=ReportRequest)
     logger.append_keys(report_period=request.period or "range")
-    return report_service().handle(request)
+    return factory.report().handle(request)

@@ -6,8 +6,8 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from helpdesk.observability import logger, metrics, tracer
-from helpdesk.wiring import sweeper_services
+from helpdesk.app import factory
+from helpdesk.core.observability import logger, metrics, tracer
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -16,4 +16,4 @@ from helpdesk.wiring import sweeper_services
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     scheduled = parse(event=event, model=EventBridgeModel)
     logger.append_keys(schedule_time=scheduled.time.isoformat())
-    return sweeper_services().sweeper.run(context.get_remaining_time_in_millis).as_dict()
+    return factory.sweeper().sweeper.run(context.get_remaining_time_in_millis).as_dict()

@@ -4,12 +4,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from helpdesk.observability import logger, metrics, tracer
-from helpdesk.survey import survey_service
+from helpdesk.app import factory
+from helpdesk.core.observability import logger, metrics, tracer
 
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return survey_service().handle(event)
+    return factory.survey().handle(event)

@@ -63,7 +63,7 @@ def _parse_instant(text: str) -> datetime:
 
 
 def _policy_simulate(args: argparse.Namespace) -> int:
-    from helpdesk.errors import PolicyError
+    from helpdesk.core.errors import PolicyError
     from helpdesk_local.policy_cli import find_account, format_simulation, simulate
     from helpdesk_local.target import open_target
 
@@ -72,7 +72,7 @@ def _policy_simulate(args: argparse.Namespace) -> int:
         with open_target(args.stack, save=False) as target:
             account = find_account(target.store, args.account)
     try:
-        from helpdesk.accounts import DEFAULT_ACCOUNT
+        from helpdesk.accounts.model import DEFAULT_ACCOUNT
 
         result = simulate(args.policy, args.severity, args.at, account or DEFAULT_ACCOUNT)
     except (PolicyError, KeyError) as exc:
@@ -154,7 +154,7 @@ def _tickets(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     from helpdesk.policy.loader import load_policy
-    from helpdesk.sla import timezone_of
+    from helpdesk.sla.targets import timezone_of
     from helpdesk_local.ops_cli import format_show, show
     from helpdesk_local.target import open_target
 
@@ -172,7 +172,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _ticket_op(args: argparse.Namespace) -> int:
-    from helpdesk.ticket_ops import TicketOpError
+    from helpdesk.tickets.operations import TicketOpError
     from helpdesk_local.ops_cli import operator, ops_for
     from helpdesk_local.target import open_target
 
@@ -190,7 +190,7 @@ def _ticket_op(args: argparse.Namespace) -> int:
     except TicketOpError as exc:
         print(f"helpdesk {args.command}: {exc}", file=sys.stderr)
         return 1
-    print(f"#{ticket['number']}: status {ticket['status']}, severity {ticket['severity']}")
+    print(f"#{ticket.number}: status {ticket.status}, severity {ticket.severity}")
     return 0
 
 

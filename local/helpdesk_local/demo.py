@@ -11,7 +11,6 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
-from helpdesk.aws.ticket_store import TicketStore
 from helpdesk_local.cfn import ROOT
 from helpdesk_local.policy_cli import import_accounts
 from helpdesk_local.runtime import LocalRuntime, TimelineEvent
@@ -50,8 +49,7 @@ def run_demo(out_dir: Path, emit: Callable[[TimelineEvent], None], serve: bool =
     """Monday morning at the desk, then the day after: every step goes through the real handlers."""
     runtime = LocalRuntime(start=DEMO_START)
     with runtime:
-        env = runtime.aws.functions["InboundEmailFunction"].environment
-        import_accounts(TicketStore(runtime.table(), int(env["DUE_SHARDS"])), EVENTS / "accounts.yaml")
+        import_accounts(runtime.store(), EVENTS / "accounts.yaml")
         for name, verdicts, wait in DEMO_MAIL:
             runtime.run_until(runtime.now() + timedelta(minutes=wait))
             runtime.deliver((EVENTS / "mail" / name).read_bytes(), verdicts=verdicts)

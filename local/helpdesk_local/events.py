@@ -8,7 +8,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses
 from typing import Any
 
-from helpdesk.clock import iso
+from helpdesk.core.clock import iso
 from helpdesk_local.embedded import ACCOUNT_ID, REGION
 
 PASS = {"spam": "PASS", "virus": "PASS", "spf": "PASS", "dkim": "PASS", "dmarc": "PASS"}

@@ -7,10 +7,9 @@ import os
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from helpdesk.clock import local_text
-from helpdesk.settings import CommonSettings
-from helpdesk.ticket_ops import TicketOps
-from helpdesk.ticket_state import OPEN_STATE
+from helpdesk.app import factory
+from helpdesk.core.clock import local_text
+from helpdesk.tickets.operations import TicketOps
 from helpdesk_local.target import Target
 
 
@@ -19,22 +18,21 @@ def operator() -> str:
 
 
 def ops_for(target: Target) -> TicketOps:
-    from helpdesk.wiring import build_services
-
-    return TicketOps(build_services(CommonSettings.from_env(target.environment)).work)
+    return factory.operator(target.environment, target.clock).ops
 
 
 def list_tickets(target: Target, status: str | None, severity: str | None, include_resolved: bool) -> list[dict]:
-    tickets = target.store.tickets_in_state(OPEN_STATE)
+    tickets = target.store.tickets.open()
     if include_resolved or status in ("resolved", "closed"):
-        months = {t["created_at"][:7] for t in tickets} | {target.clock.now().strftime("%Y-%m")}
+        months = {t.created_at.strftime("%Y-%m") for t in tickets} | {target.clock.now().strftime("%Y-%m")}
         for month in sorted(months):
-            tickets += target.store.tickets_in_state(f"resolved#{month}")
+            tickets += target.store.tickets.resolved_in(month)
     if status:
-        tickets = [t for t in tickets if t.get("status") == status]
+        tickets = [t for t in tickets if t.status == status]
     if severity:
-        tickets = [t for t in tickets if t.get("severity", "").lower() == severity.lower()]
-    return sorted(tickets, key=lambda t: int(t["number"]))
+        tickets = [t for t in tickets if t.severity.lower() == severity.lower()]
+    rows = {t.number: t.model_dump(mode="json", exclude_none=True) for t in tickets}
+    return [rows[n] for n in sorted(rows)]
 
 
 def format_ticket_row(ticket: dict[str, Any]) -> str:
@@ -46,13 +44,12 @@ def format_ticket_row(ticket: dict[str, Any]) -> str:
 
 
 def show(target: Target, number: int) -> dict[str, Any] | None:
-    items = target.store.ticket_items(number)
-    ticket = next((i for i in items if i["SK"] == "META"), None)
+    ticket, entries, due = target.store.tickets.log(number)
     if ticket is None:
         return None
-    return {"ticket": ticket,
-            "entries": [i for i in items if i["SK"].startswith("ENTRY#")],
-            "due": [i for i in items if i["SK"].startswith("DUE#")]}
+    return {"ticket": ticket.model_dump(mode="json", exclude_none=True),
+            "entries": [e.model_dump(mode="json", exclude_none=True) for e in entries],
+            "due": [d.model_dump(mode="json", exclude_none=True) for d in due]}
 
 
 def format_show(view: dict[str, Any], timezone: str = "UTC") -> str:
@@ -79,11 +76,11 @@ def format_show(view: dict[str, Any], timezone: str = "UTC") -> str:
         detail = entry.get("subject") or entry.get("text", "")[:80] or entry.get("to") or ""
         if entry["kind"] == "escalation":
             detail = f"{entry.get('level')} ({entry.get('trigger')}): {entry.get('reason')}"
-        elif entry["kind"] == "status_changed":
-            detail = f"{entry.get('from')} -> {entry.get('to')}"
+        elif entry["kind"] in ("status_changed", "severity_changed"):
+            detail = f"{entry.get('from_value')} -> {entry.get('to_value')}"
         lines.append(f"  {local(entry.get('at')):<20} {entry['kind']:<18} {entry.get('actor', ''):<28} {detail}")
     pending = [d for d in view["due"] if d.get("status") == "pending"]
     lines.append(f"Pending obligations: {len(pending)}")
     for item in sorted(pending, key=lambda d: d["due_at"])[:15]:
-        lines.append(f"  {local(item['due_at']):<20} {item['kind']:<11} {item['SK']}")
+        lines.append(f"  {local(item['due_at']):<20} {item['kind']:<11} {item['id']}")
     return "\n".join(lines)

@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import ValidationError
 
-from helpdesk.accounts import DEFAULT_ACCOUNT, Account, AccountRecord, pick_account
-from helpdesk.aws.ticket_store import account_key
+from helpdesk.accounts.lookup import pick_account
+from helpdesk.accounts.model import DEFAULT_ACCOUNT, Account
 from helpdesk.classifier import Classifier
-from helpdesk.errors import PolicyError
+from helpdesk.core.errors import PolicyError
 from helpdesk.mail.parsing import parse_mail
 from helpdesk.policy.loader import load_policy, parse_policy, policy_path
-from helpdesk.sla import plan, schedule, timezone_of
+from helpdesk.sla.targets import plan, schedule, timezone_of
 
 
 class ImportRejectedError(ValueError):
@@ -105,19 +105,22 @@ def read_account_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     return [(reader.line_num, row) for row in reader]
 
 
-def validate_accounts(path: Path) -> list[AccountRecord]:
+def validate_accounts(path: Path) -> list[Account]:
     rows = read_account_rows(path)
     problems: list[str] = []
-    records: list[AccountRecord] = []
+    records: list[Account] = []
     seen: dict[str, int] = {}
     for line, row in rows:
         cleaned = {k.strip(): v for k, v in row.items() if k and v not in (None, "")} if isinstance(row, dict) else row
         try:
-            record = AccountRecord.model_validate(cleaned)
+            record = Account.from_row(cleaned) if isinstance(cleaned, dict) else Account.model_validate(cleaned)
         except ValidationError as exc:
             for error in exc.errors():
                 where = ".".join(str(p) for p in error["loc"]) or "row"
                 problems.append(f"{path}:{line}: {where}: {error['msg'].removeprefix('Value error, ')}")
+            continue
+        except ValueError as exc:
+            problems.append(f"{path}:{line}: row: {exc}")
             continue
         if record.domain in seen:
             problems.append(f"{path}:{line}: domain: {record.domain} already given on line {seen[record.domain]}")
@@ -129,17 +132,13 @@ def validate_accounts(path: Path) -> list[AccountRecord]:
 
 
 def import_accounts(store: Any, path: Path) -> int:
-    records = validate_accounts(path)  # all rows are checked before anything is written
-    items = []
-    for record in records:
-        pk, sk = account_key(record.domain)
-        items.append({"PK": pk, "SK": sk, "type": "account", **record.to_account().to_item()})
-    store.replace_accounts(items)
-    return len(items)
+    accounts = validate_accounts(path)  # all rows are checked before anything is written
+    store.accounts.replace(accounts)
+    return len(accounts)
 
 
 def list_accounts(store: Any) -> list[Account]:
-    return sorted((Account.from_item(i) for i in store.accounts()), key=lambda a: a.domain)
+    return store.accounts.all()
 
 
 def find_account(store: Any, domain: str | None) -> Account:
@@ -150,4 +149,4 @@ def find_account(store: Any, domain: str | None) -> Account:
 
 
 def accounts_json(accounts: list[Account]) -> str:
-    return json.dumps([a.to_item() for a in accounts], indent=2)
+    return json.dumps([a.imported_fields() for a in accounts], indent=2)

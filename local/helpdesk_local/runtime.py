@@ -24,8 +24,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
-from helpdesk import wiring
-from helpdesk.clock import FixedClock, install_clock, iso, parse_iso
+from helpdesk.app import factory as wiring
+from helpdesk.core.clock import FixedClock, install_clock, iso
 from helpdesk_local.cfn import ROOT
 from helpdesk_local.embedded import ACCOUNT_ID, REGION, EmbeddedAws
 from helpdesk_local.events import scheduled_event, ses_event
@@ -205,18 +205,8 @@ class LocalRuntime:
         return report
 
     def next_due(self) -> datetime | None:
-        """The earliest pending obligation in the DueWork index, across all shards."""
-        table = self.table()
-        shards = int(self.aws.functions["SlaSweeperFunction"].environment["DUE_SHARDS"])
-        earliest = None
-        for shard in range(shards):
-            items = table.ddb.query(TableName=table.name, IndexName="DueWork", Limit=1,
-                                    KeyConditionExpression="due_shard = :s",
-                                    ExpressionAttributeValues={":s": {"S": f"S{shard}"}}).get("Items", [])
-            if items:
-                due = parse_iso(items[0]["due_at"]["S"])
-                earliest = due if earliest is None or due < earliest else earliest
-        return earliest
+        """The earliest pending due item in the DueWork index, across all shards."""
+        return self.store().due.earliest()
 
     def run_until(self, until: datetime, *, every_minute: bool = False) -> None:
         """Move the virtual clock a minute at a time, sweeping each minute as EventBridge would.
@@ -372,17 +362,28 @@ class LocalRuntime:
     # -- state ---------------------------------------------------------------------------------
 
     def table(self) -> Any:
-        from helpdesk.aws.table import Table
+        from helpdesk.adapters.aws.table import Table
 
         return Table(self.aws.functions["InboundEmailFunction"].environment["TABLE_NAME"], self.aws.client("dynamodb"))
 
+    def store(self) -> Any:
+        from helpdesk.adapters.aws.store import Store
+
+        shards = int(self.aws.functions["SlaSweeperFunction"].environment["DUE_SHARDS"])
+        return Store(self.table(), shards)
+
     def ticket(self, number: int) -> dict[str, Any] | None:
-        return self.table().get(f"TICKET#{number}", "META")
+        """The ticket's stored item, as tests inspect it."""
+        from helpdesk.adapters.aws.keys import ticket_key
+
+        return self.table().get(*ticket_key(number))
 
     def ticket_items(self, number: int) -> list[dict[str, Any]]:
-        from helpdesk.aws.ticket_store import TicketStore
+        """The ticket, its entries and its due work as stored, in key order."""
+        from helpdesk.adapters.aws.keys import ticket_pk
 
-        return TicketStore(self.table()).ticket_items(number)
+        return self.table().query(KeyConditionExpression="PK = :pk", ConsistentRead=True,
+                                  ExpressionAttributeValues={":pk": {"S": ticket_pk(number)}})
 
     def logs(self) -> list[dict[str, Any]]:
         lines = self.log_stream.getvalue().splitlines() if isinstance(self.log_stream, io.StringIO) else []

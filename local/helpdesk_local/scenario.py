@@ -24,7 +24,6 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from helpdesk.aws.ticket_store import TicketStore
 from helpdesk.policy.durations import parse_duration
 from helpdesk_local.cfn import ROOT
 from helpdesk_local.policy_cli import import_accounts
@@ -164,7 +163,7 @@ def _perform(run: Run, step: Step) -> None:
     from helpdesk_local.target import Target
 
     env = runtime.aws.functions["InboundEmailFunction"].environment
-    ops = ops_for(Target("embedded AWS", TicketStore(runtime.table(), int(env["DUE_SHARDS"])), env,
+    ops = ops_for(Target("embedded AWS", runtime.store(), env,
                          runtime.clock, runtime))
     spec: dict[str, Any] = getattr(step, action)
     number = int(spec["ticket"])
@@ -191,7 +190,6 @@ def run_scenario(path: Path, emit: Callable[[TimelineEvent], None], *, every_min
     runtime = LocalRuntime(start=scenario.start, parameters=parameters)
     with runtime:
         run = Run(scenario, path.parent, runtime, emit)
-        env = runtime.aws.functions["InboundEmailFunction"].environment
         if scenario.accounts:
             accounts = scenario.accounts
             if isinstance(accounts, list):
@@ -201,7 +199,7 @@ def run_scenario(path: Path, emit: Callable[[TimelineEvent], None], *, every_min
                 accounts_file = (path.parent / accounts) if not Path(accounts).is_absolute() else Path(accounts)
                 if not accounts_file.exists():
                     accounts_file = ROOT / accounts
-            import_accounts(TicketStore(runtime.table(), int(env["DUE_SHARDS"])), accounts_file)
+            import_accounts(runtime.store(), accounts_file)
         for step in scenario.steps:
             target = instant(step.advance_to or step.at or "+0m", scenario.start)
             if target < runtime.now():

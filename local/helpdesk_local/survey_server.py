@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
-from helpdesk.survey import TokenError, parse_claim
+from helpdesk.survey.tokens import TokenError, parse_claim
 
 FUNCTION = "SurveyFunction"
 MAX_REQUEST = 6 * 1024 * 1024  # the Function URL request payload limit

@@ -17,9 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from helpdesk.aws.table import Table
-from helpdesk.aws.ticket_store import TicketStore
-from helpdesk.clock import Clock, SystemClock, iso, parse_iso
+from helpdesk.adapters.aws.store import Store
+from helpdesk.adapters.aws.table import Table
+from helpdesk.core.clock import Clock, SystemClock, iso, parse_iso
 from helpdesk_local.cfn import ROOT
 
 
@@ -31,7 +31,7 @@ def state_file() -> Path:
 @dataclass
 class Target:
     name: str
-    store: TicketStore
+    store: Store
     environment: dict[str, str]  # the inbound function's environment (settings for domain services)
     clock: Clock
     runtime: Any = None  # the LocalRuntime when embedded
@@ -95,7 +95,8 @@ def open_target(stack: str | None, *, save: bool = True, at: datetime | None = N
     """Embedded state is always loaded; `save=False` leaves it untouched (read-only commands)."""
     if stack:
         env = _stack_environment(stack)
-        yield Target(f"stack {stack}", TicketStore(Table(env["TABLE_NAME"])), env, SystemClock())
+        yield Target(f"stack {stack}", Store(Table(env["TABLE_NAME"]), int(env.get("DUE_SHARDS", "8"))), env,
+                     SystemClock())
         return
     from helpdesk_local.runtime import LocalRuntime
 
@@ -106,7 +107,6 @@ def open_target(stack: str | None, *, save: bool = True, at: datetime | None = N
             runtime.clock.set(at)
         env = runtime.aws.functions["InboundEmailFunction"].environment
         with contextlib.redirect_stdout(runtime.log_stream):  # metrics records are logs, not output
-            yield Target("embedded AWS", TicketStore(runtime.table(), int(env["DUE_SHARDS"])), env,
-                         runtime.clock, runtime)
+            yield Target("embedded AWS", runtime.store(), env, runtime.clock, runtime)
         if save:
             save_state(runtime)

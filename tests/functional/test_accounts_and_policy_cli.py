@@ -74,9 +74,9 @@ def test_subdomains_resolve_to_parent_and_unknown_gets_default(runtime):
 
 
 def runtime_store(runtime):
-    from helpdesk.aws.ticket_store import TicketStore
+    from helpdesk.adapters.aws.store import Store
 
-    return TicketStore(runtime.table())
+    return Store(runtime.table())
 
 
 def test_policy_check_ok_and_errors(capsys, tmp_path):

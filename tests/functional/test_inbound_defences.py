@@ -152,12 +152,12 @@ def test_same_event_three_times_at_once_makes_one_ticket_and_one_ack(runtime, ma
 
 
 def test_crash_after_ticket_before_ack_is_finished_by_the_retry(runtime, mail, monkeypatch):
-    import helpdesk.inbound as inbound
+    from helpdesk.sla.due_work import DueWork
 
     def crash(*args, **kwargs):
         raise RuntimeError("crash between the transaction and the sends")
 
-    monkeypatch.setattr(inbound, "deliver", crash)
+    monkeypatch.setattr(DueWork, "run_many", crash)
     with pytest.raises(Exception, match="records failed"):
         runtime.deliver(mail(), message_id="crash-1")
     assert runtime.emails() == []
@@ -197,7 +197,7 @@ def test_invalid_record_is_reported_with_field_names_and_others_continue(runtime
 def test_throttled_dynamodb_makes_lambda_retry_and_nothing_is_lost(runtime, mail, monkeypatch):
     from botocore.exceptions import ClientError
 
-    from helpdesk.aws.table import Table
+    from helpdesk.adapters.aws.table import Table
 
     real = Table.transact
     calls = {"n": 0}
@@ -217,8 +217,8 @@ def test_throttled_dynamodb_makes_lambda_retry_and_nothing_is_lost(runtime, mail
 
 
 def test_ses_rejection_is_recorded_and_not_retried(runtime, mail, monkeypatch):
-    from helpdesk.aws.mailer import Mailer
-    from helpdesk.errors import PermanentSendError
+    from helpdesk.adapters.aws.mailer import Mailer
+    from helpdesk.core.errors import PermanentSendError
 
     def reject(self, *args, **kwargs):
         raise PermanentSendError("MessageRejected")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from helpdesk.aws.ticket_store import TicketStore
+from helpdesk.adapters.aws.store import Store
 from tests.conftest import ROOT, make_mail
 
 
@@ -15,7 +15,7 @@ def _mails(runtime, ticket, word):
 def _open_and_resolve(runtime, sender="dana@globex.example", body="Our production site is down for everyone."):
     from helpdesk_local.policy_cli import import_accounts
 
-    import_accounts(TicketStore(runtime.table()), ROOT / "events/accounts.yaml")
+    import_accounts(Store(runtime.table()), ROOT / "events/accounts.yaml")
     ticket = runtime.deliver(make_mail(sender=sender, subject="Site down", body=body))["ticket"]
     runtime.run_until(runtime.now() + timedelta(minutes=50))  # nobody answers: the chain escalates meanwhile
     runtime.staff_reply(ticket, "#rootcause An expired TLS certificate on the load balancer.\n"
@@ -96,7 +96,7 @@ def test_health_window_flags_and_escalates_the_next_ticket(runtime):
     from helpdesk_local.runtime import LocalRuntime
 
     with LocalRuntime(start=runtime.now(), parameters={"PolicyName": "p1-p4"}) as rt:
-        import_accounts(TicketStore(rt.table()), ROOT / "events/accounts.yaml")
+        import_accounts(Store(rt.table()), ROOT / "events/accounts.yaml")
         first = rt.deliver(make_mail(sender="dana@globex.example", subject="Checkout down",
                                      body="Checkout is down in all stores, a complete outage."))["ticket"]
         rt.staff_reply(first, "#status resolved\nFixed.")

@@ -7,7 +7,7 @@ import threading
 from collections import Counter
 from datetime import timedelta
 
-from helpdesk.clock import parse_iso
+from helpdesk.core.clock import parse_iso
 from tests.conftest import make_mail
 
 OUTAGE = {"subject": "Production is down", "body": "Our platform is down, nobody can log in."}
@@ -62,21 +62,21 @@ def test_two_sweeps_at_the_same_moment_send_everything_exactly_once(runtime):
 
 
 def test_crash_after_send_before_completion_resends_exactly_once_after_the_lease(runtime, monkeypatch):
-    from helpdesk.performers import Work
+    from helpdesk.sla.due_work import DueWork
 
     ticket = _open(runtime)
     runtime.run_until(runtime.now() + timedelta(minutes=29))
     assert _updates(runtime, ticket) == []
-    real_finish = Work.finish
+    real_commit = DueWork._commit
     crashed = []
 
-    def crash_once(self, item, owner, writes, **result):
-        if item["kind"] == "update" and not crashed:
-            crashed.append(item["SK"])
+    def crash_once(self, commits):
+        if any(item.kind == "update" for item, _, _ in commits) and not crashed:
+            crashed.append(next("DUE#" + item.id for item, _, _ in commits if item.kind == "update"))
             raise RuntimeError("Lambda died after sending")
-        return real_finish(self, item, owner, writes, **result)
+        return real_commit(self, commits)
 
-    monkeypatch.setattr(Work, "finish", crash_once)
+    monkeypatch.setattr(DueWork, "_commit", crash_once)
     runtime.advance(timedelta(minutes=1))
     runtime.sweep()  # update #1 is sent, then the worker dies before completing it
     assert len(_updates(runtime, ticket)) == 1 and crashed
@@ -94,7 +94,7 @@ def test_crash_after_send_before_completion_resends_exactly_once_after_the_lease
 
 
 def test_crash_before_send_sends_on_the_next_sweep(runtime, monkeypatch):
-    from helpdesk.aws.mailer import Mailer
+    from helpdesk.adapters.aws.mailer import Mailer
 
     ticket = _open(runtime)
     runtime.run_until(runtime.now() + timedelta(minutes=29))
@@ -116,9 +116,9 @@ def test_crash_before_send_sends_on_the_next_sweep(runtime, monkeypatch):
 
 
 def test_nothing_due_is_lost_when_ses_and_sns_throttle_for_ten_minutes(runtime, monkeypatch):
-    from helpdesk.aws.mailer import Mailer
-    from helpdesk.aws.notifier import Notifier
-    from helpdesk.errors import TransientAwsError
+    from helpdesk.adapters.aws.mailer import Mailer
+    from helpdesk.adapters.aws.notifier import Notifier
+    from helpdesk.core.errors import TransientAwsError
 
     tickets = [_open(runtime, sender=f"ops{i}@acme{i}.example") for i in range(3)]
     storm_ends = runtime.now() + timedelta(minutes=10)
@@ -207,11 +207,11 @@ def test_acknowledging_stops_later_steps_of_the_chain(runtime):
 
 
 def test_escalation_messages_carry_filterable_attributes_and_executive_roles(runtime):
-    from helpdesk.aws.ticket_store import TicketStore
+    from helpdesk.adapters.aws.store import Store
     from helpdesk_local.policy_cli import import_accounts
     from tests.conftest import ROOT
 
-    import_accounts(TicketStore(runtime.table()), ROOT / "events/accounts.yaml")
+    import_accounts(Store(runtime.table()), ROOT / "events/accounts.yaml")
     ticket = _open(runtime, sender="dana@globex.example", subject="We will not renew",
                    body="After this outage we will not renew our contract. "
                         "We also found unauthorized access to records.")
@@ -231,7 +231,7 @@ def test_escalation_messages_carry_filterable_attributes_and_executive_roles(run
 
 
 def test_sms_fits_one_gsm7_segment(runtime):
-    from helpdesk.escalation import _GSM7
+    from helpdesk.escalation.sms import CODEC
 
     _open(runtime, sender="ops@very-long-company-name-international-holdings.example",
           subject="Ünïcödé données perdues — système en panne",
@@ -239,7 +239,7 @@ def test_sms_fits_one_gsm7_segment(runtime):
     texts = [n["bodies"]["sms"] for n in _published(runtime, kind="sms")]
     assert texts
     for text in texts:
-        assert len(text) <= 160 and set(text) <= _GSM7
+        assert len(text.encode(CODEC)) <= 160  # encodes in the GSM 03.38 alphabet, in one segment
         assert "#1001" in text and "P0" in text and "helpdesk ack 1001" in text
 
 
@@ -271,8 +271,8 @@ def test_quiet_hours_defer_non_critical_notifications_without_dropping_them(runt
 
 
 def test_permanent_send_failure_is_recorded_and_reported_to_ops(runtime, monkeypatch):
-    from helpdesk.aws.mailer import Mailer
-    from helpdesk.errors import PermanentSendError
+    from helpdesk.adapters.aws.mailer import Mailer
+    from helpdesk.core.errors import PermanentSendError
 
     ticket = _open(runtime)
     real = Mailer.send_raw

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from helpdesk.clock import parse_iso
+from helpdesk.core.clock import parse_iso
 from tests.conftest import make_mail
 
 

@@ -13,8 +13,10 @@ import pytest
 
 from helpdesk.policy.loader import load_policy
 from helpdesk.reports import render
-from helpdesk.reports.compute import Period, compute, make_period, previous_period, resolved_months
+from helpdesk.reports.compute import Period, make_period, previous_period, resolved_months
+from helpdesk.reports.compute import compute as compute_records
 from helpdesk.reports.service import ReportRequest, ReportService
+from helpdesk.tickets.records import Entry, Ticket
 from tests.conftest import make_mail
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,6 +36,13 @@ def policy():
 @pytest.fixture(scope="module")
 def november() -> Period:
     return make_period(NOV_START, NOV_END, LA)
+
+
+def compute(tickets, entries, policy, period, as_of):
+    """The report over stored items, read back as the repository would return them."""
+    return compute_records([Ticket.model_validate(t) for t in tickets],
+                           {n: [Entry.model_validate({**e, "ticket": n}) for e in es] for n, es in entries.items()},
+                           policy, period, as_of)
 
 
 def sla(outcome: str, due: str, at: str, minutes: float, wall: float) -> dict:
@@ -129,7 +138,8 @@ TICKETS = [
 ENTRIES = {
     1001: [escalation(1001, "2026-11-02T10:00:00Z", "Executive", "chain")],
     1002: [escalation(1002, "2026-11-10T20:00:00Z", "Executive", "chain"),
-           {"PK": "TICKET#1002", "SK": "ENTRY#2026-11-10T20:10:00Z#staff_reply", "kind": "staff_reply"},
+           {"PK": "TICKET#1002", "SK": "ENTRY#2026-11-10T20:10:00Z#staff_reply", "kind": "staff_reply",
+            "at": "2026-11-10T20:10:00Z"},
            escalation(1002, "2026-11-10T20:15:00Z", "L2", "response_breach")],
     1004: [escalation(1004, "2026-11-22T10:00:00Z", "L1", "csat_low")],
     1009: [escalation(1009, "2026-11-30T09:00:00Z", "Executive", "chain")],
@@ -341,21 +351,24 @@ def test_report_events_are_validated():
 
 
 class RecordingStore:
-    """Answers the two reads a report may make and remembers them (a scan would be an AttributeError)."""
+    """Answers the reads a report may make and remembers them (a scan would be an AttributeError)."""
 
     def __init__(self, items, entries):
-        self.items, self.entries, self.calls = items, entries, []
+        self.items, self.stored_entries, self.calls = items, entries, []
+        self.tickets = self
 
-    def tickets_in_state(self, state_key, newest_first=True, limit=None):
-        self.calls.append(("state", state_key))
-        if state_key == "open":
-            return [t for t in self.items if t.get("state_key") == "open"]
-        return [t for t in self.items if t.get("state_key") != "open"
-                and f"resolved#{(t.get('resolved_at') or '')[:7]}" == state_key]
+    def open(self, limit=None):
+        self.calls.append(("state", "open"))
+        return [Ticket.model_validate(t) for t in self.items if t.get("state_key") == "open"]
 
-    def ticket_items(self, number):
+    def resolved_in(self, month):
+        self.calls.append(("state", f"resolved#{month}"))
+        return [Ticket.model_validate(t) for t in self.items if t.get("state_key") != "open"
+                and (t.get("resolved_at") or "")[:7] == month]
+
+    def entries(self, number):
         self.calls.append(("ticket", number))
-        return [{"PK": f"TICKET#{number}", "SK": "META"}, *self.entries.get(number, [])]
+        return [Entry.model_validate({**e, "ticket": number}) for e in self.stored_entries.get(number, [])]
 
 
 class FixedNow:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from helpdesk import survey
-from helpdesk.aws.ticket_store import ticket_pk
-from helpdesk.clock import iso, parse_iso
-from helpdesk.due_work import claim, new_lease_owner
-from helpdesk.errors import ConflictError
+from helpdesk.app import factory
+from helpdesk.core.clock import parse_iso
+from helpdesk.sla.due import DueItem
 from tests.conftest import make_mail
 
 CUSTOMER = "ada@customer.example"
@@ -22,9 +19,9 @@ CUSTOMER = "ada@customer.example"
 @pytest.fixture(autouse=True)
 def fresh_survey_cache() -> Iterator[None]:
     """Each runtime has its own signing key and clients; never reuse services across runtimes."""
-    survey.reset_cache()
+    factory.reset()
     yield
-    survey.reset_cache()
+    factory.reset()
 
 
 def function_env(runtime: Any, logical_id: str = "SurveyFunction") -> Any:
@@ -34,33 +31,20 @@ def function_env(runtime: Any, logical_id: str = "SurveyFunction") -> Any:
 
 def services(runtime: Any) -> Any:
     with function_env(runtime):
-        return survey.survey_service()
+        return factory.survey()
 
 
 def send_survey(runtime: Any, number: int) -> None:
-    """Perform the ticket's `survey` obligation now (creating it if nothing scheduled one yet)."""
-    service = services(runtime)
-    store = service.work.store
-    pending = [i for i in store.ticket_items(number) if i.get("type") == "due" and i.get("kind") == "survey"
+    """Perform the ticket's `survey` item now (creating it if nothing scheduled one yet)."""
+    pending = [i for i in runtime.ticket_items(number) if i.get("type") == "due" and i.get("kind") == "survey"
                and i.get("status") == "pending"]
     if not pending:
-        item = store.due_item(number, "DUE#survey", "survey", iso(runtime.now()), {})
-        with contextlib.suppress(ConflictError):
-            store.put(item, only_if_new=True)
-        pending = [item]
+        runtime.store().due.put_once(DueItem.new(number, "survey", "survey", runtime.now()))
+        pending = [{"due_at": runtime.now().strftime("%Y-%m-%dT%H:%M:%SZ")}]
     due = min(parse_iso(i["due_at"]) for i in pending)
     if due > runtime.now():
         runtime.advance(due - runtime.now())
-    if "survey" in service.services.sweeper.performers:
-        runtime.sweep()
-    else:  # until wiring registers the performer, do what the sweeper would do
-        sender = survey.SurveySender(service.work, runtime.aws.function_urls["SurveyFunction"])
-        for item in pending:
-            owner = new_lease_owner()
-            claimed = claim(store, ticket_pk(number), item["SK"], owner, runtime.now())
-            if claimed:
-                with function_env(runtime):
-                    sender(claimed, owner)
+    runtime.sweep()
     runtime.collect_emails()
 
 

@@ -11,8 +11,8 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from helpdesk.clock import FixedClock
-from helpdesk.survey import Claim, SurveyTokens, TokenError, parse_claim
+from helpdesk.core.clock import FixedClock
+from helpdesk.survey.tokens import Claim, SurveyTokens, TokenError, parse_claim
 from helpdesk_local.survey_server import SurveyServer, function_url_event, rate, survey_links
 from tests.survey.conftest import CUSTOMER, open_and_resolve, send_survey, services
 
@@ -238,27 +238,26 @@ def test_a_resubmitted_comment_is_recorded_and_sent_once(runtime, surveyed):
 
 
 def test_owner_mail_that_could_not_go_out_at_once_is_sent_by_the_sweeper_path(runtime, surveyed):
-    from helpdesk.aws.ticket_store import ticket_pk
-    from helpdesk.due_work import claim, new_lease_owner
-    from helpdesk.survey import FeedbackNotifier, SurveySender
+    from helpdesk.app import factory
+    from helpdesk.sla.due import DueItem
+    from helpdesk.survey.sender import FeedbackNotifier
     from tests.survey.conftest import function_env
 
     rate(runtime, surveyed, 4, comment="All good now.")
     entry = _entries(runtime, surveyed, "survey_comment")[0]
-    work = services(runtime).work
-    item = work.store.due_item(surveyed, FeedbackNotifier.sk("retry-test"), "survey_feedback",
-                               runtime.now().strftime("%Y-%m-%dT%H:%M:%SZ"), {"entry_sk": entry["SK"]})
-    work.store.put(item)
-    owner = new_lease_owner()
-    claimed = claim(work.store, ticket_pk(surveyed), item["SK"], owner, runtime.now())
+    entry_id = entry["SK"].removeprefix("ENTRY#")
+    item = DueItem.new(surveyed, FeedbackNotifier.item_id("retry-test"), "survey_feedback", runtime.now(),
+                       {"entry_id": entry_id})
     before = len(_owner_mail(runtime, surveyed))
-    with function_env(runtime):
-        performed = SurveySender(work, runtime.aws.function_urls["SurveyFunction"])(claimed, owner)
+    with function_env(runtime, "SlaSweeperFunction"):
+        due = factory.sweeper().due
+        assert due.store.due.put_once(item)
+        performed = due.run_now(item)
     runtime.collect_emails()
-    assert performed.outcome == "done"
+    assert performed is not None and performed.outcome == "done"
     assert len(_owner_mail(runtime, surveyed)) == before + 1
     assert "All good now." in _owner_mail(runtime, surveyed)[-1].body()
-    done = [i for i in runtime.ticket_items(surveyed) if i["SK"] == item["SK"]][0]
+    done = [i for i in runtime.ticket_items(surveyed) if i["SK"] == "DUE#" + item.id][0]
     assert done["status"] == "done" and "due_shard" not in done
 
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpdesk.errors import PolicyError
+from helpdesk.core.errors import PolicyError
 from helpdesk.policy.calendar import AlwaysOpen, BusinessHours, business_hours_for
 from helpdesk.policy.models import WEEKDAYS, Calendar, Policy
 

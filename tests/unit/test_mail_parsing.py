@@ -130,3 +130,85 @@ def test_thirty_megabyte_message_with_attachments(size_mb):
     assert len(raw) > 29 * 1024 * 1024
     mail = parse_mail(raw)
     assert len(mail.attachments) == int(size_mb * 0.74) and mail.text.strip() == "logs attached"
+
+
+def _with_attached_message(inner: bytes) -> bytes:
+    return (b"From: ada@customer.example\r\nSubject: fwd\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+            b"--B\r\nContent-Type: message/rfc822\r\n\r\n" + inner + b"\r\n--B--\r\n")
+
+
+ODD_INNER = (b"From: \"foo\"@ <bar>\r\nMessage-ID:\r\n <(comment)@" + b"a" * 90 + b".example>\r\n"
+             b"References: <a@b>\r\n <(x)@" + b"b" * 90 + b">\r\nSubject: inner\r\n\r\ninner body\r\n")
+
+
+def test_odd_headers_in_an_attached_message_crash_the_stdlib():
+    """The case the parser must survive: policy.default raises IndexError on these headers."""
+    from email import message_from_bytes
+
+    inner = message_from_bytes(ODD_INNER, policy=policy.default)
+    with pytest.raises(IndexError):
+        inner.as_bytes()
+    with pytest.raises(IndexError):
+        str(inner["message-id"])
+
+
+def test_an_attached_message_with_odd_headers_degrades_to_its_bytes():
+    mail = parse_mail(_with_attached_message(ODD_INNER))
+    assert mail.text.strip() == "see attached"
+    [attached] = mail.attachments
+    assert attached.content_type == "message/rfc822"
+    assert b"inner body" in attached.payload and b"(comment)@" in attached.payload
+
+
+def test_odd_message_ids_and_addresses_in_our_own_headers_degrade():
+    raw = (b'From: "foo"@ <bar>\r\nTo: "foo"@ <bar>, ok@x.example\r\nMessage-ID: <(x)@bar>\r\n'
+           b"In-Reply-To: <@example.com>\r\nReferences: <a@b>\r\n <[x]@c>\r\nSubject: s\r\n\r\nbody")
+    mail = parse_mail(raw)
+    assert mail.from_address is None and mail.to == ["ok@x.example"]
+    assert mail.text.strip() == "body" and mail.subject == "s"
+
+
+def test_a_part_with_unreadable_headers_costs_only_that_part():
+    raw = (b"From: a@b.example\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+           b"--B\r\nContent-Type: text/plain\r\n\r\nfirst part\r\n"
+           b"--B\r\nContent-Type: application/pdf; name*=x''%ZZ%\r\nContent-Disposition: attachment; "
+           b"filename*0*=utf-8''%E2%28%A1; filename*1=\"\"\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!notbase64\r\n"
+           b"--B\r\nContent-Type: text/plain\r\n\r\nthird part\r\n--B--\r\n")
+    mail = parse_mail(raw)
+    assert "first part" in mail.text and "third part" in mail.text
+    assert len(mail.attachments) == 1
+
+
+BIDI_AND_ZERO_WIDTH = ("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+                       "\u200b\u200c\u200d\u2060\ufeff")
+
+
+def test_bidi_controls_and_zero_width_characters_are_removed_from_headers():
+    subject = "Invoice\u202e fdp.exe\u200b"
+    raw = make_mail(subject=subject, sender="\u2067Ada\u2069 Lovelace\u200d <ada@customer.example>",
+                    headers={"X-Note": "a\u2066b\ufeffc"})
+    mail = parse_mail(raw)
+    assert mail.subject == "Invoice fdp.exe"
+    assert mail.from_name == "Ada Lovelace"
+    assert mail.header("x-note") == "abc"
+    assert not any(c in "".join(v for values in mail.headers.values() for v in values) for c in BIDI_AND_ZERO_WIDTH)
+
+
+def test_clean_header_text_strips_every_invisible_character():
+    from helpdesk.mail.parsing import clean_header_text
+
+    assert clean_header_text(f"a{BIDI_AND_ZERO_WIDTH}b\r\nc") == "ab c"
+
+
+def test_outbound_headers_are_cleaned_too():
+    from datetime import UTC, datetime
+
+    from helpdesk.mail.compose import OutboundMail, compose
+
+    mail = OutboundMail(sender="support@help.example.com", sender_name="Help\u202e Desk", to=["ada@customer.example"],
+                        subject="[#1] Re: \u2066Invoice\u2069\u200b", text="t", html="<p>t</p>")
+    raw, _ = compose(mail, sent_at=datetime(2026, 11, 23, tzinfo=UTC))
+    parsed = parse_mail(raw)
+    assert parsed.subject == "[#1] Re: Invoice" and parsed.from_name == "Help Desk"
+    assert not any(c.encode() in raw for c in BIDI_AND_ZERO_WIDTH)

@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from helpdesk.accounts import DEFAULT_ACCOUNT
-from helpdesk.errors import PolicyError
+from helpdesk.accounts.model import DEFAULT_ACCOUNT
+from helpdesk.core.errors import PolicyError
 from helpdesk.policy.calendar import business_hours_for
 from helpdesk.policy.durations import parse_duration
 from helpdesk.policy.loader import PRESETS_DIR, load_policy, parse_policy, policy_digest, preset_names
 from helpdesk.policy.models import Policy
-from helpdesk.sla import plan
+from helpdesk.sla.targets import plan
 
 PRESETS = ("p0-p3", "four-level", "p1-p4")
 LA = ZoneInfo("America/Los_Angeles")

@@ -35,6 +35,24 @@ def _address(name: str, address: str) -> Address:
     return Address(display_name=clean_header_text(name, 120), username=local, domain=domain)
 
 
+def _threading_headers(mail: OutboundMail) -> dict[str, str]:
+    """Reply-To, In-Reply-To, References and the loop-stopping headers, where they apply."""
+    headers = {"Reply-To": (mail.reply_to, 320), "In-Reply-To": (mail.in_reply_to, 998),
+               "References": (" ".join(mail.references[-10:]), 2000)}
+    found = {name: clean_header_text(value, limit) for name, (value, limit) in headers.items() if value}
+    if mail.auto_submitted != "no":
+        found.update({"Auto-Submitted": mail.auto_submitted, "X-Auto-Response-Suppress": "All"})
+    return found
+
+
+def _attach(message: EmailMessage, filename: str, content_type: str, data: bytes) -> None:
+    maintype, _, subtype = content_type.partition("/")
+    if maintype == "text":
+        maintype, subtype = "application", "octet-stream"  # keep the bytes exactly as received
+    message.add_attachment(data, maintype=maintype or "application", subtype=subtype or "octet-stream",
+                           filename=clean_header_text(filename, 200))
+
+
 def compose(mail: OutboundMail, *, sent_at: datetime) -> tuple[bytes, str]:
     """Render the MIME bytes and return them with the Message-ID we set."""
     message = EmailMessage(policy=policy.SMTP)
@@ -45,23 +63,12 @@ def compose(mail: OutboundMail, *, sent_at: datetime) -> tuple[bytes, str]:
     message["Subject"] = clean_header_text(mail.subject, MAX_SUBJECT)
     message["Date"] = format_datetime(sent_at)
     message["Message-ID"] = message_id
-    if mail.reply_to:
-        message["Reply-To"] = clean_header_text(mail.reply_to, 320)
-    if mail.in_reply_to:
-        message["In-Reply-To"] = clean_header_text(mail.in_reply_to, 998)
-    if mail.references:
-        message["References"] = clean_header_text(" ".join(mail.references[-10:]), 2000)
-    if mail.auto_submitted != "no":
-        message["Auto-Submitted"] = mail.auto_submitted
-        message["X-Auto-Response-Suppress"] = "All"
+    for name, value in _threading_headers(mail).items():
+        message[name] = value
     for name, value in mail.extra_headers.items():
         message[clean_header_text(name, 60)] = clean_header_text(value, 998)
     message.set_content(mail.text)
     message.add_alternative(mail.html, subtype="html")
     for filename, content_type, data in mail.attachments:
-        maintype, _, subtype = content_type.partition("/")
-        if maintype == "text":
-            maintype, subtype = "application", "octet-stream"  # keep the bytes exactly as received
-        message.add_attachment(data, maintype=maintype or "application", subtype=subtype or "octet-stream",
-                               filename=clean_header_text(filename, 200))
+        _attach(message, filename, content_type, data)
     return message.as_bytes(), message_id

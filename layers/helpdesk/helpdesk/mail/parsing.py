@@ -2,49 +2,48 @@
 
 The stdlib parser with `policy.default` does the work; this module adds the defences real mail
 needs: headers that fail to parse fall back to their raw text, unknown charsets degrade to a
-lossy decode, deep nesting is walked iteratively, and a parser crash falls back to headers plus
-the undecoded body.
+lossy decode, deep nesting is walked iteratively, a broken part degrades alone, and a parser
+crash falls back to headers plus the undecoded body. Addresses come from `identity`, which reads
+them from the undecoded header so that a display name can never pass for an address.
 """
 
 from __future__ import annotations
 
-import codecs
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
 from email.feedparser import BytesFeedParser
-from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesHeaderParser
-from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 
+from helpdesk.mail.bounces import read_bounce
+from helpdesk.mail.headertext import MAX_SUBJECT, clean_header_text, decode_bytes, decode_words, unescape_bytes
 from helpdesk.mail.html_text import html_to_text
+from helpdesk.mail.identity import parse_addresses, read_identity
+from helpdesk.mail.mime import MAX_DEPTH, MAX_PARTS, Attachment, RecipientStatus, read_parts
 from helpdesk.mail.quotes import strip_quoted
 
-MAX_PARTS = 500  # beyond this, remaining parts are ignored (counted as a defect)
-MAX_DEPTH = 60
-MAX_SUBJECT = 998
-FEED_CHUNK = 1 << 20  # RFC 5322 line limit; longer subjects are cut here
+__all__ = [
+    "MAX_DEPTH", "MAX_PARTS", "MAX_SUBJECT", "Attachment", "InboundMail", "RecipientStatus", "clean_header_text",
+    "decode_bytes", "decode_words", "parse_mail", "unescape_bytes",
+]
+
+FEED_CHUNK = 1 << 20
+MAX_TEXT = 1_000_000
 _MSGID = re.compile(r"<[^<>\s]+>")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-@dataclass
-class Attachment:
-    filename: str
-    content_type: str
-    payload: bytes = field(repr=False)
-
-    @property
-    def size(self) -> int:
-        return len(self.payload)
 
 
 @dataclass
 class InboundMail:
-    from_address: str | None = None
-    from_name: str = ""
+    from_address: str | None = None  # the one address in From, or the first when there are several
+    from_name: str = ""  # display name, decoded and cleaned; never holds an address that is not From's
+    from_addresses: list[str] = field(default_factory=list)
+    sender_trusted: bool = False  # exactly one valid address in From: the only From an identity may rest on
+    identity_problems: list[str] = field(default_factory=list)
+    sender: str | None = None  # the Sender header's address
+    reply_to: list[str] = field(default_factory=list)
     subject: str = ""
     message_id: str | None = None
     in_reply_to: list[str] = field(default_factory=list)
@@ -57,8 +56,14 @@ class InboundMail:
     html_only: bool = False
     attachments: list[Attachment] = field(default_factory=list)
     headers: dict[str, list[str]] = field(default_factory=dict)
+    part_types: list[str] = field(default_factory=list)  # content types of the MIME tree, attached mail excluded
+    calendar_method: str | None = None  # METHOD of a text/calendar part: REQUEST, REPLY, CANCEL...
+    report_type: str | None = None  # multipart/report's report-type: delivery-status, feedback-report...
     is_delivery_report: bool = False
-    failed_recipients: list[str] = field(default_factory=list)
+    delivery_statuses: list[RecipientStatus] = field(default_factory=list)
+    failed_recipients: list[str] = field(default_factory=list)  # hard bounces only
+    bounce_kind: str | None = None  # "hard" (5.x.x) or "soft" (4.x.x, delayed, mailbox full)
+    bounce_reason: str | None = None  # "failed", "delayed" or "mailbox_full"
     defects: list[str] = field(default_factory=list)
 
     def header(self, name: str) -> str | None:
@@ -74,71 +79,43 @@ class InboundMail:
         return list(seen)
 
 
-def unescape_bytes(value: str) -> str:
-    """Header text holding raw 8-bit bytes (as surrogates) decoded as UTF-8, else Windows-1252."""
-    try:
-        value.encode("utf-8")
-        return value
-    except UnicodeEncodeError:
-        data = value.encode("utf-8", "surrogateescape")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", "replace")
-
-
-def clean_header_text(value: str, limit: int = MAX_SUBJECT) -> str:
-    """One line of printable text: CR, LF and other controls become spaces."""
-    value = unescape_bytes(value)
-    return " ".join(_CONTROL.sub(" ", value.replace("\r", " ").replace("\n", " ")).split())[:limit]
-
-
-def decode_words(raw: str) -> str:
-    """Decode RFC 2047 encoded words, surviving unknown charsets and broken encodings."""
-    try:
-        return str(make_header(decode_header(raw)))
-    except Exception:  # noqa: BLE001 - any failure falls back to a lossy per-chunk decode
-        out = []
-        try:
-            chunks = decode_header(raw)
-        except Exception:  # noqa: BLE001
-            return raw
-        for chunk, charset in chunks:
-            out.append(decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk)
-        return "".join(out)
-
-
-def decode_bytes(data: bytes, charset: str | None) -> str:
-    for candidate in (charset, "utf-8"):
-        if not candidate:
-            continue
-        try:
-            codecs.lookup(candidate)
-        except LookupError:
-            continue
-        try:
-            return data.decode(candidate, errors="strict" if candidate == "utf-8" else "replace")
-        except (UnicodeDecodeError, LookupError):
-            continue
-    return data.decode("cp1252", errors="replace")
-
-
 def parse_mail(raw: bytes) -> InboundMail:
     mail = InboundMail()
     try:
         message = _parse_in_chunks(raw)
     except (RecursionError, MemoryError, Exception) as exc:  # noqa: BLE001
         mail.defects.append(f"parser_failed:{type(exc).__name__}")
-        message = BytesHeaderParser(policy=policy.default).parsebytes(raw)
-        _read_headers(message, mail)
-        body = raw.split(b"\n\n", 1)[1] if b"\n\n" in raw else b""
-        mail.text = decode_bytes(body[:1_000_000], "utf-8")
-        mail.new_text = strip_quoted(mail.text, mail.subject)
+        _read_headers_only(raw, mail)
         return mail
     _read_headers(message, mail)
-    _read_body(message, mail)
-    mail.new_text = strip_quoted(mail.text, mail.subject)
+    try:
+        _read_body(message, mail)
+    except (RecursionError, Exception) as exc:  # noqa: BLE001 - keep the headers, lose the body
+        mail.defects.append(f"body_failed:{type(exc).__name__}")
+    _finish(mail)
     return mail
+
+
+def _read_headers_only(raw: bytes, mail: InboundMail) -> None:
+    try:
+        _read_headers(BytesHeaderParser(policy=policy.default).parsebytes(raw), mail)
+    except Exception as exc:  # noqa: BLE001
+        mail.defects.append(f"headers_failed:{type(exc).__name__}")
+    body = raw.split(b"\n\n", 1)[1] if b"\n\n" in raw else b""
+    mail.text = decode_bytes(body[:MAX_TEXT], "utf-8")
+    _finish(mail)
+
+
+def _finish(mail: InboundMail) -> None:
+    try:
+        mail.new_text = strip_quoted(mail.text, mail.subject)
+    except Exception:  # noqa: BLE001 - quote stripping is a nicety; the full text is still there
+        mail.defects.append("quote_strip_failed")
+        mail.new_text = mail.text
+    try:
+        read_bounce(mail)
+    except Exception:  # noqa: BLE001
+        mail.defects.append("bounce_read_failed")
 
 
 def _parse_in_chunks(raw: bytes) -> Message:
@@ -150,22 +127,22 @@ def _parse_in_chunks(raw: bytes) -> Message:
     return parser.close()
 
 
-def _raw_headers(message: Message) -> dict[str, list[str]]:
-    headers: dict[str, list[str]] = {}
+def _header_values(message: Message) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(decoded and cleaned for display, undecoded for address parsing), by lowercase name."""
+    shown: dict[str, list[str]] = {}
+    undecoded: dict[str, list[str]] = {}
     for name, value in message.raw_items():
-        text = decode_words(unescape_bytes(value)) if isinstance(value, str) else str(value)
-        headers.setdefault(str(name).lower(), []).append(clean_header_text(text, 4000))
-    return headers
+        key = str(name).lower()
+        text = unescape_bytes(value) if isinstance(value, str) else str(value)
+        undecoded.setdefault(key, []).append(text)
+        shown.setdefault(key, []).append(clean_header_text(decode_words(text), 4000))
+    return shown, undecoded
 
 
 def _read_headers(message: Message, mail: InboundMail) -> None:
-    mail.headers = _raw_headers(message)
+    mail.headers, raw = _header_values(message)
     mail.subject = clean_header_text(mail.header("subject") or "")
-    name, address = parseaddr(mail.header("from") or "")
-    mail.from_name = clean_header_text(name, 200)
-    mail.from_address = _single_address(address) or _single_address(mail.header("from") or "")
-    mail.to = _addresses(mail.headers.get("to", []))
-    mail.cc = _addresses(mail.headers.get("cc", []))
+    _read_addresses(raw, mail)
     ids = _MSGID.findall(mail.header("message-id") or "")
     mail.message_id = ids[0] if ids else None
     mail.in_reply_to = _MSGID.findall(mail.header("in-reply-to") or "")[:5]
@@ -176,141 +153,30 @@ def _read_headers(message: Message, mail: InboundMail) -> None:
         mail.date = None
 
 
-_ADDRESS = re.compile(r"[^\s<>\"',;:()]+@[^\s<>\"',;:()]+\.[^\s<>\"',;:()]+")
-
-
-def _single_address(text: str) -> str | None:
-    """The first thing in `text` shaped like an address (salvages `From: Name bob@x.com`)."""
-    found = _ADDRESS.search(text.strip())
-    return found.group(0).lower().rstrip(".") if found else None
-
-
-def _addresses(values: list[str]) -> list[str]:
-    try:
-        pairs = getaddresses(values)
-    except Exception:  # noqa: BLE001
-        return []
-    return [addr.lower() for _, addr in pairs if "@" in addr][:50]
-
-
-def _walk(message: Message, mail: InboundMail):
-    """Depth-first walk without recursion, so 1,000 nested multiparts cannot blow the stack."""
-    stack: list[tuple[Message, int]] = [(message, 0)]
-    seen = 0
-    while stack:
-        part, depth = stack.pop()
-        seen += 1
-        if seen > MAX_PARTS:
-            mail.defects.append("too_many_parts")
-            return
-        if part.is_multipart() and part.get_content_maintype() == "multipart":
-            if depth >= MAX_DEPTH:
-                mail.defects.append("nesting_too_deep")
-                continue
-            children = part.get_payload()
-            if isinstance(children, list):
-                stack.extend((child, depth + 1) for child in reversed(children) if isinstance(child, Message))
-            continue
-        yield part
-
-
-def _filename(part: Message) -> str | None:
-    try:
-        name = part.get_filename()
-    except Exception:  # noqa: BLE001
-        name = None
-    if not name:
-        return None
-    name = clean_header_text(decode_words(name), 200).replace("/", "_").replace("\\", "_")
-    return name.lstrip(".") or "attachment"
-
-
-def _payload(part: Message) -> bytes:
-    try:
-        data = part.get_payload(decode=True)
-    except Exception:  # noqa: BLE001
-        data = None
-    if isinstance(data, bytes):
-        return data
-    raw = part.get_payload()
-    return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
-
-
-def _is_attachment(part: Message, ctype: str) -> bool:
-    try:
-        disposition = str(part.get("content-disposition") or "").split(";")[0].strip().lower()
-    except Exception:  # noqa: BLE001
-        disposition = ""
-    return disposition == "attachment" or ctype not in ("text/plain", "text/html")
+def _read_addresses(raw: dict[str, list[str]], mail: InboundMail) -> None:
+    identity = read_identity(raw.get("from", []))
+    mail.from_address, mail.from_addresses = identity.address, identity.addresses
+    mail.from_name, mail.sender_trusted = identity.name, identity.trusted
+    mail.identity_problems = identity.problems
+    mail.to = parse_addresses(raw.get("to", [])).addresses
+    mail.cc = parse_addresses(raw.get("cc", [])).addresses
+    mail.reply_to = parse_addresses(raw.get("reply-to", []), limit=10).addresses
+    senders = parse_addresses(raw.get("sender", [])[:1], limit=1).addresses
+    mail.sender = senders[0] if senders else None
+    if mail.sender and mail.from_address and mail.sender != mail.from_address:
+        mail.identity_problems.append("sender_differs_from_from")
 
 
 def _read_body(message: Message, mail: InboundMail) -> None:
-    plain: list[str] = []
-    html: list[str] = []
-    if message.get_content_type() == "multipart/report":
-        mail.is_delivery_report = True
-    for part in _walk(message, mail):
-        ctype = _content_type(part)
-        if ctype == "message/delivery-status":
-            mail.is_delivery_report = True
-            mail.failed_recipients.extend(_failed_recipients(part))
-            continue
-        if ctype == "message/rfc822" or _filename(part) or _is_attachment(part, ctype):
-            payload = _payload(part) if ctype != "message/rfc822" else _attached_message(part)
-            name = _filename(part) or _default_name(ctype, len(mail.attachments))
-            mail.attachments.append(Attachment(name, ctype, payload))
-            part.set_payload("")  # drop the encoded copy now that the decoded bytes are kept
-            continue
-        text = decode_bytes(_payload(part), _charset(part))
-        (plain if ctype == "text/plain" else html).append(text)
-    if plain:
-        mail.text = "\n\n".join(t.strip("\n") for t in plain)
-    elif html:
+    body = read_parts(message, mail.defects)
+    mail.attachments = body.attachments
+    mail.part_types = body.part_types
+    mail.calendar_method = body.calendar_method
+    mail.report_type = body.report_type
+    mail.delivery_statuses = body.statuses
+    mail.is_delivery_report = body.report_type == "delivery-status" or "message/delivery-status" in body.part_types
+    if body.plain:
+        mail.text = "\n\n".join(t.strip("\n") for t in body.plain)[:MAX_TEXT]
+    elif body.html:
         mail.html_only = True
-        mail.text = "\n\n".join(html_to_text(h) for h in html)
-
-
-def _content_type(part: Message) -> str:
-    try:
-        return part.get_content_type()
-    except Exception:  # noqa: BLE001
-        return "application/octet-stream"
-
-
-def _charset(part: Message) -> str | None:
-    try:
-        return part.get_content_charset()
-    except Exception:  # noqa: BLE001
-        return None
-
-
-def _default_name(ctype: str, index: int) -> str:
-    extension = {"message/rfc822": "eml", "text/calendar": "ics"}.get(ctype, "bin")
-    return f"part-{index + 1}.{extension}"
-
-
-def _attached_message(part: Message) -> bytes:
-    inner = part.get_payload()
-    if isinstance(inner, list) and inner and isinstance(inner[0], Message):
-        try:
-            return inner[0].as_bytes(policy=policy.default)
-        except Exception:  # noqa: BLE001
-            return str(inner[0]).encode("utf-8", "replace")
-    return _payload(part)
-
-
-def _failed_recipients(part: Message) -> list[str]:
-    """Final-Recipient of each per-recipient block whose Action is `failed`."""
-    blocks = part.get_payload()
-    if not isinstance(blocks, list):
-        return []
-    failed = []
-    for block in blocks:
-        if not isinstance(block, Message):
-            continue
-        action = str(block.get("action", "")).strip().lower()
-        recipient = str(block.get("final-recipient") or block.get("original-recipient") or "")
-        address = parseaddr(recipient.split(";", 1)[-1].strip())[1].lower()
-        if action == "failed" and "@" in address:
-            failed.append(address)
-    return failed
+        mail.text = "\n\n".join(html_to_text(h) for h in body.html)[:MAX_TEXT]

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import TypeVar, get_args
+from typing import Any, TypeVar, get_args
 from zoneinfo import ZoneInfo
 
-from helpdesk.errors import PolicyError
+from helpdesk.core.errors import PolicyError
 from helpdesk.policy.models import ALWAYS_OPEN, Calendar, OpeningRange, Policy, Weekday
 
 Span = tuple[datetime, datetime]
@@ -59,19 +59,29 @@ def _public_holidays(country: str, subdiv: str | None, cats: tuple[str, ...], ye
     return frozenset(holidays.country_holidays(country, subdiv=subdiv, years=year, categories=cats or None))
 
 
+def _applicable_variants(calendar: Calendar, severity: str | None, flags: set[str]) -> list[Any]:
+    return [v for v in calendar.variants.values()
+            if (severity is not None and severity in v.applies_to.severities)
+            or flags.intersection(v.applies_to.account_flags)]
+
+
+def _check_holiday_source(country: str, subdiv: str | None, cats: tuple[str, ...]) -> None:
+    """Fail at load on an unknown country, subdivision or category, not mid-ticket."""
+    import holidays
+
+    try:
+        holidays.country_holidays(country, subdiv=subdiv, categories=cats or None)
+    except (NotImplementedError, ValueError, KeyError) as exc:
+        raise PolicyError(f"calendar holidays: {exc}") from exc
+
+
 class BusinessHours:
     """Weekly opening hours + holidays in one IANA timezone."""
 
     def __init__(
         self, calendar: Calendar, *, severity: str | None = None, account_flags: Iterable[str] = ()
     ) -> None:
-        flags = set(account_flags)
-        variants = [
-            v
-            for v in calendar.variants.values()
-            if (severity is not None and severity in v.applies_to.severities)
-            or flags.intersection(v.applies_to.account_flags)
-        ]
+        variants = _applicable_variants(calendar, severity, set(account_flags))
         self._tz = ZoneInfo(calendar.timezone)
         self._normal = _week([calendar.hours, *(v.hours for v in variants)])
         self._on_holidays = _week(v.hours for v in variants if v.open_on_holidays)
@@ -81,13 +91,7 @@ class BusinessHours:
         source = calendar.holidays
         self._source = source and (source.country, source.subdivision, tuple(source.categories))
         if self._source:
-            country, subdiv, cats = self._source
-            import holidays
-
-            try:  # fail now on an unknown country/subdivision/category, not mid-ticket
-                holidays.country_holidays(country, subdiv=subdiv, categories=cats or None)
-            except (NotImplementedError, ValueError, KeyError) as exc:
-                raise PolicyError(f"calendar holidays: {exc}") from exc
+            _check_holiday_source(*self._source)
         self._day = lru_cache(maxsize=4096)(self._compute_day)
 
     def _is_holiday(self, day: date) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from helpdesk.errors import PolicyError
+from helpdesk.core.errors import PolicyError
 from helpdesk.policy.models import Policy
 
 PRESETS_DIR = Path(__file__).parent / "presets"

@@ -6,6 +6,7 @@ Every field is validated; unknown keys are errors, so a typo never silently disa
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,6 +29,11 @@ def known_zone(value: str) -> str:
     return value
 
 
+def _valid_span(h1: int, m1: int, h2: int, m2: int) -> bool:
+    """Hours 0-23 to start, 0-24 to end (24:00 only on the hour), minutes 0-59."""
+    return h1 <= 23 and m1 <= 59 and h2 <= 24 and m2 <= 59 and not (h2 == 24 and m2)
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -44,7 +50,7 @@ class OpeningRange(Strict):
         if not match:
             raise ValueError(f"expected opening hours like '07:00-19:00', got {text!r}")
         h1, m1, h2, m2 = (int(g) for g in match.groups())
-        if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2):
+        if not _valid_span(h1, m1, h2, m2):
             raise ValueError(f"not a time of day in {text!r}")
         start = time(h1, m1)
         end = None if (h2, m2) in ((24, 0), (0, 0)) else time(h2, m2)
@@ -350,49 +356,59 @@ class Policy(Strict):
             raise ValueError("; ".join(problems))
         return self
 
-    def _reference_problems(self):  # noqa: C901 - one flat list of cross-checks reads best
-        sev_ids = set(self.severities)
-        known_names = self._alias_map()
-        if self.default_severity not in known_names:
+    def _reference_problems(self) -> Iterator[str]:
+        """Every cross-reference checked: severities, calendars, levels and triggers named anywhere exist."""
+        names = self._alias_map()
+        if self.default_severity not in names:
             yield f"default_severity: unknown severity {self.default_severity!r}"
+        for check in (self._calendar_refs, self._escalation_refs, self._trigger_refs, self._classifier_refs,
+                      self._severity_lists, self._variant_refs):
+            yield from check(names)
+
+    def _calendar_refs(self, names: dict[str, str]) -> Iterator[str]:
         for sid, sev in self.severities.items():
             for field, cal in (("clock", sev.clock), ("hours_calendar", sev.hours_calendar)):
                 if cal and cal != ALWAYS_OPEN and cal not in self.calendars:
                     yield f"severities.{sid}.{field}: unknown calendar {cal!r}"
+
+    def _escalation_refs(self, names: dict[str, str]) -> Iterator[str]:
         for sid, steps in self.escalation.items():
-            if sid not in sev_ids:
+            if sid not in self.severities:
                 yield f"escalation.{sid}: unknown severity"
-            for i, step in enumerate(steps):
-                if step.level not in self.levels:
-                    yield f"escalation.{sid}.{i}.level: unknown escalation level {step.level!r}"
+            yield from (f"escalation.{sid}.{i}.level: unknown escalation level {step.level!r}"
+                        for i, step in enumerate(steps) if step.level not in self.levels)
+
+    def _trigger_refs(self, names: dict[str, str]) -> Iterator[str]:
         for tid, action in self.triggers.items():
             if action.escalate_to and action.escalate_to not in self.levels:
                 yield f"triggers.{tid}.escalate_to: unknown escalation level {action.escalate_to!r}"
-            if action.raise_severity_to and action.raise_severity_to not in known_names:
+            if action.raise_severity_to and action.raise_severity_to not in names:
                 yield f"triggers.{tid}.raise_severity_to: unknown severity {action.raise_severity_to!r}"
-        for rid, rule in self.classifier.severity_rules.items():
-            if rule.severity not in known_names:
-                yield f"classifier.severity_rules.{rid}.severity: unknown severity {rule.severity!r}"
-        for rid, trule in self.classifier.trigger_rules.items():
-            if trule.trigger not in self.triggers:
-                yield f"classifier.trigger_rules.{rid}.trigger: no action defined under triggers for {trule.trigger!r}"
-        thresholds = [*self.classifier.money_per_hour, *self.classifier.users_affected]
-        floors = [*self.classifier.industry_floor.values(), *self.classifier.account_flag_floor.values()]
-        for sev in [t.severity for t in thresholds] + floors + [self.classifier.default_severity]:
-            if sev not in known_names:
-                yield f"classifier: unknown severity {sev!r}"
-        for s in self.resolution.sponsor_note_for:
-            if s not in sev_ids:
-                yield f"resolution.sponsor_note_for: {s!r} is not a severity id ({', '.join(sev_ids)})"
-        for s in self.notifications.never_deferred:
-            if s not in sev_ids:
-                yield f"notifications.never_deferred: {s!r} is not a severity id ({', '.join(sev_ids)})"
+
+    def _classifier_refs(self, names: dict[str, str]) -> Iterator[str]:
+        rules = self.classifier
+        yield from (f"classifier.severity_rules.{rid}.severity: unknown severity {rule.severity!r}"
+                    for rid, rule in rules.severity_rules.items() if rule.severity not in names)
+        yield from (f"classifier.trigger_rules.{rid}.trigger: no action defined under triggers for {rule.trigger!r}"
+                    for rid, rule in rules.trigger_rules.items() if rule.trigger not in self.triggers)
+        thresholds = [t.severity for t in (*rules.money_per_hour, *rules.users_affected)]
+        floors = [*rules.industry_floor.values(), *rules.account_flag_floor.values()]
+        yield from (f"classifier: unknown severity {sev!r}" for sev in [*thresholds, *floors, rules.default_severity]
+                    if sev not in names)
+
+    def _severity_lists(self, names: dict[str, str]) -> Iterator[str]:
+        ids = ", ".join(self.severities)
+        for field, values in (("resolution.sponsor_note_for", self.resolution.sponsor_note_for),
+                              ("notifications.never_deferred", self.notifications.never_deferred)):
+            yield from (f"{field}: {s!r} is not a severity id ({ids})" for s in values if s not in self.severities)
+
+    def _variant_refs(self, names: dict[str, str]) -> Iterator[str]:
+        ids = ", ".join(self.severities)
         for name, calendar in self.calendars.items():
             for vname, variant in calendar.variants.items():
-                for s in variant.applies_to.severities:
-                    if s not in sev_ids:  # calendars match on ids, so aliases would silently never apply
-                        yield (f"calendars.{name}.variants.{vname}.applies_to.severities: {s!r} is not a "
-                               f"severity id ({', '.join(sev_ids)})")
+                # Calendars match on ids, so aliases would silently never apply.
+                yield from (f"calendars.{name}.variants.{vname}.applies_to.severities: {s!r} is not a severity id "
+                            f"({ids})" for s in variant.applies_to.severities if s not in self.severities)
 
     # -- lookups -------------------------------------------------------------------------
 

@@ -50,15 +50,15 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from helpdesk.clock import iso, parse_iso
+from helpdesk.core.clock import iso
 from helpdesk.policy.models import Policy
-from helpdesk.ticket_state import CLOSED
+from helpdesk.tickets.records import CLOSED, Entry, Ticket
 
 CLOCKS = ("first_response", "workaround", "resolution")
 CLOCK_NAMES = {"first_response": "first response", "workaround": "workaround", "resolution": "resolution"}
@@ -297,7 +297,7 @@ class _Outcome:
 
 @dataclass
 class _Ticket:
-    item: dict[str, Any]
+    item: Ticket
     severity: str
     opened: bool  # created in the period
     resolved: bool  # latest resolution in the period
@@ -306,77 +306,77 @@ class _Ticket:
     triggers: Counter[str]  # escalation entries by trigger
 
     def num(self, name: str) -> int:
-        value = self.item.get(name)
+        value = getattr(self.item, name, 0)
         return int(value) if isinstance(value, int | float) else 0
 
     @property
     def number(self) -> int:
-        return int(self.item["number"])
+        return self.item.number
 
     @property
     def closed(self) -> bool:
-        return self.item.get("status") in CLOSED
-
-
-def _time(value: Any) -> datetime | None:
-    try:
-        return parse_iso(value) if isinstance(value, str) and value else None
-    except ValueError:
-        return None
+        return self.item.status in CLOSED
 
 
 def _minutes(seconds: float) -> float:
     return round(seconds / 60, 1)
 
 
-def clock_outcomes(ticket: dict[str, Any], clock: str, period: Period, as_of: datetime) -> list[_Outcome]:
-    """The outcomes of one clock of one ticket that count in `period` (see the module docstring)."""
-    out = []
-    record = ticket.get(f"sla_{clock}") if isinstance(ticket.get(f"sla_{clock}"), dict) else None
-    stopped = _time(record.get("at")) if record else None
-    due_text = ticket.get(f"{clock}_due")
-    due = _time(due_text)
-    if record and stopped is not None and period.contains(stopped):
-        recorded_due = _time(record.get("due")) or due
-        late = (stopped - recorded_due).total_seconds() if recorded_due else 0.0
-        out.append(_Outcome(clock, record.get("outcome") == "met", str(record.get("due") or due_text or ""),
-                            iso(stopped), False, _number(record.get("minutes")),
-                            _number(record.get("wall_minutes")), _minutes(max(0.0, late))))
-    is_open = ticket.get("status") not in CLOSED
-    reopened = _time(ticket.get("reopened_at"))
-    breached_at = _time(ticket.get(f"breached_{clock}_at"))
+def _stopped_outcome(ticket: Ticket, clock: str, period: Period) -> _Outcome | None:
+    record, due = ticket.sla(clock), ticket.due(clock)
+    if record is None or not period.contains(record.at):
+        return None
+    recorded_due = record.due or due
+    late = (record.at - recorded_due).total_seconds() if recorded_due else 0.0
+    return _Outcome(clock, record.outcome == "met", iso(record.due) if record.due else (iso(due) if due else ""),
+                    iso(record.at), False, record.minutes, record.wall_minutes, _minutes(max(0.0, late)))
+
+
+def _running(ticket: Ticket, clock: str) -> bool:
+    record, due = ticket.sla(clock), ticket.due(clock)
+    stopped = record.at if record else None
     # A pending ticket's clock is paused (its due moves on when it resumes) unless it had already run out.
-    paused = ticket.get("status") == "pending" and breached_at is None
-    running = is_open and not paused and due is not None and (
-        stopped is None or (clock == "resolution" and reopened is not None and reopened > stopped))
-    if running and due is not None and due < as_of and period.contains(due):
-        out.append(_Outcome(clock, False, iso(due), None, True, None, None,
-                            _minutes((as_of - due).total_seconds())))
-    if record is None and not is_open and breached_at is not None and period.contains(breached_at):
-        out.append(_Outcome(clock, False, str(due_text or iso(breached_at)), None, False, None, None,
-                            _minutes(max(0.0, (breached_at - due).total_seconds()) if due else 0.0)))
-    return out
+    paused = ticket.status == "pending" and ticket.breached_at(clock) is None
+    reopened_since = clock == "resolution" and ticket.reopened_at is not None and stopped is not None \
+        and ticket.reopened_at > stopped
+    return ticket.status not in CLOSED and not paused and due is not None and (stopped is None or reopened_since)
 
 
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+def _overdue_outcome(ticket: Ticket, clock: str, period: Period, as_of: datetime) -> _Outcome | None:
+    due = ticket.due(clock)
+    if due is None or not _running(ticket, clock) or due >= as_of or not period.contains(due):
+        return None
+    return _Outcome(clock, False, iso(due), None, True, None, None, _minutes((as_of - due).total_seconds()))
 
 
-def _resolution_time(ticket: dict[str, Any]) -> datetime | None:
-    record = ticket.get("sla_resolution")
-    stopped = _time(record.get("at")) if isinstance(record, dict) else None
-    return stopped or _time(ticket.get("resolved_at"))
+def _unrecorded_breach(ticket: Ticket, clock: str, period: Period) -> _Outcome | None:
+    """A clock that stopped without an outcome counts only if its breach check had fired."""
+    due, breached_at = ticket.due(clock), ticket.breached_at(clock)
+    if ticket.sla(clock) is not None or ticket.status not in CLOSED or not period.contains(breached_at):
+        return None
+    assert breached_at is not None
+    late = max(0.0, (breached_at - due).total_seconds()) if due else 0.0
+    return _Outcome(clock, False, iso(due or breached_at), None, False, None, None, _minutes(late))
 
 
-def _facts(ticket: dict[str, Any], entries: Sequence[dict[str, Any]], period: Period,
-           as_of: datetime) -> _Ticket:
-    escalations = [e for e in entries if e.get("kind") == "escalation"]
+def clock_outcomes(ticket: Ticket, clock: str, period: Period, as_of: datetime) -> list[_Outcome]:
+    """The outcomes of one clock of one ticket that count in `period` (see the module docstring)."""
+    found = (_stopped_outcome(ticket, clock, period), _overdue_outcome(ticket, clock, period, as_of),
+             _unrecorded_breach(ticket, clock, period))
+    return [o for o in found if o is not None]
+
+
+def _resolution_time(ticket: Ticket) -> datetime | None:
+    return ticket.sla_resolution.at if ticket.sla_resolution else ticket.resolved_at
+
+
+def _facts(ticket: Ticket, entries: Sequence[Entry], period: Period, as_of: datetime) -> _Ticket:
+    escalations = [e for e in entries if e.kind == "escalation"]
     outcomes = [o for clock in CLOCKS for o in clock_outcomes(ticket, clock, period, as_of)]
-    return _Ticket(item=ticket, severity=str(ticket.get("severity") or "unknown"),
-                   opened=period.contains(_time(ticket.get("created_at"))),
+    return _Ticket(item=ticket, severity=ticket.severity or "unknown", opened=period.contains(ticket.created_at),
                    resolved=period.contains(_resolution_time(ticket)), outcomes=outcomes,
-                   levels=Counter(str(e["level"]) for e in escalations if e.get("level")),
-                   triggers=Counter(str(e["trigger"]) for e in escalations if e.get("trigger")))
+                   levels=Counter(str(e.level) for e in escalations if e.level),
+                   triggers=Counter(str(e.trigger) for e in escalations if e.trigger))
 
 
 # -- aggregation -----------------------------------------------------------------------------
@@ -434,7 +434,7 @@ def nps(values: list[int]) -> Nps:
 
 def followups_owed(t: _Ticket, policy: Policy, as_of: datetime) -> tuple[int, int]:
     """(owed, sent) for the follow-ups of the ticket's standing resolution (see the docstring)."""
-    resolved = _time(t.item.get("resolved_at"))
+    resolved = t.item.resolved_at
     severity = policy.severities.get(t.severity)
     scheduled = t.num("followups_scheduled")
     if not t.closed or resolved is None or severity is None or not scheduled:
@@ -450,35 +450,45 @@ def _first_contact(t: _Ticket) -> bool:
             and t.num("reopens") == 0)
 
 
+def _by_clock(tickets: list[_Ticket]) -> dict[str, list[_Outcome]]:
+    found: dict[str, list[_Outcome]] = defaultdict(list)
+    for outcome in (o for t in tickets for o in t.outcomes):
+        found[outcome.clock].append(outcome)
+    return found
+
+
+def _comp(outcomes: list[_Outcome], target: float | None) -> Compliance:
+    met = sum(o.met for o in outcomes)
+    return compliance(met, len(outcomes) - met, target)
+
+
+def _ratings(resolved: list[_Ticket], question: str, low: int, high: int) -> list[int]:
+    found = (_rating(getattr(t.item, question), low, high) for t in resolved)
+    return [r for r in found if r is not None]
+
+
+def _share(tickets: list[_Ticket], test: Callable[[_Ticket], bool]) -> Ratio:
+    return ratio(sum(1 for t in tickets if test(t)), len(tickets))
+
+
 def figures(key: str, name: str, tickets: list[_Ticket], target_response: float | None,
             target_resolution: float | None, policy: Policy, as_of: datetime) -> Figures:
     opened = [t for t in tickets if t.opened]
     resolved = [t for t in tickets if t.resolved]
-    by_clock: dict[str, list[_Outcome]] = defaultdict(list)
-    for t in tickets:
-        for outcome in t.outcomes:
-            by_clock[outcome.clock].append(outcome)
-
-    def comp(clock: str, target: float | None) -> Compliance:
-        outcomes = by_clock[clock]
-        met = sum(o.met for o in outcomes)
-        return compliance(met, len(outcomes) - met, target)
-
+    by_clock = _by_clock(tickets)
     owed = [followups_owed(t, policy, as_of) for t in resolved]
-    csats = [r for r in (_rating(t.item.get("csat"), 1, 5) for t in resolved) if r is not None]
-    npss = [r for r in (_rating(t.item.get("nps"), 0, 10) for t in resolved) if r is not None]
     return Figures(
         key=key, name=name, opened=len(opened), resolved=len(resolved),
-        response=comp("first_response", target_response), workaround=comp("workaround", None),
-        resolution=comp("resolution", target_resolution),
+        response=_comp(by_clock["first_response"], target_response), workaround=_comp(by_clock["workaround"], None),
+        resolution=_comp(by_clock["resolution"], target_resolution),
         first_response_minutes=_times(by_clock["first_response"]),
         workaround_minutes=_times(by_clock["workaround"]), resolution_minutes=_times(by_clock["resolution"]),
-        escalation=ratio(sum(t.num("escalations") > 0 for t in opened), len(opened)),
-        reopen=ratio(sum(t.num("reopens") > 0 for t in resolved), len(resolved)),
-        recurrence=ratio(sum(bool(t.item.get("related_ticket")) for t in opened), len(opened)),
-        first_contact=ratio(sum(_first_contact(t) for t in resolved), len(resolved)),
+        escalation=_share(opened, lambda t: t.num("escalations") > 0),
+        reopen=_share(resolved, lambda t: t.num("reopens") > 0),
+        recurrence=_share(opened, lambda t: bool(t.item.related_ticket)),
+        first_contact=_share(resolved, _first_contact),
         followups=ratio(sum(s for _, s in owed), sum(o for o, _ in owed)),
-        csat=csat(csats), nps=nps(npss),
+        csat=csat(_ratings(resolved, "csat", 1, 5)), nps=nps(_ratings(resolved, "nps", 0, 10)),
     )
 
 
@@ -525,8 +535,8 @@ def _accounts(tickets: list[_Ticket]) -> tuple[list[AccountRow], list[AccountRow
     opened: Counter[str] = Counter()
     breaches: Counter[str] = Counter()
     for t in tickets:
-        domain = str(t.item.get("account_domain") or "unknown")
-        names.setdefault(domain, str(t.item.get("account_name") or domain))
+        domain = t.item.account_domain or "unknown"
+        names.setdefault(domain, t.item.account_name or domain)
         opened[domain] += t.opened
         breaches[domain] += sum(not o.met for o in t.outcomes)
     rows = [AccountRow(d, names[d], opened[d], breaches[d]) for d in names]
@@ -544,8 +554,7 @@ def _breached(tickets: list[_Ticket], policy: Policy, rank: Mapping[str, int]) -
         if clocks:
             out.append(BreachedTicket(
                 t.number, t.severity, _severity_name(policy, t.severity),
-                str(t.item.get("account_name") or t.item.get("account_domain") or ""),
-                str(t.item.get("subject") or "")[:120], str(t.item.get("status") or ""), clocks,
+                t.item.account_name or t.item.account_domain or "", t.item.subject[:120], t.item.status, clocks,
                 f"helpdesk show {t.number}"))
     return out
 
@@ -555,46 +564,59 @@ def _severity_name(policy: Policy, severity: str) -> str:
     return found.name if found else severity
 
 
-def _latest(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One item per ticket; the index may briefly hold a ticket twice while it changes state."""
-    found: dict[int, dict[str, Any]] = {}
-    for item in items:
-        if item.get("number") is None:
-            continue
-        number = int(item["number"])
-        if number not in found or int(item.get("version") or 0) > int(found[number].get("version") or 0):
-            found[number] = item
+def _latest(tickets: Iterable[Ticket]) -> list[Ticket]:
+    """One record per ticket; the index may briefly hold a ticket twice while it changes state."""
+    found: dict[int, Ticket] = {}
+    for ticket in tickets:
+        if ticket.number not in found or ticket.version > found[ticket.number].version:
+            found[ticket.number] = ticket
     return list(found.values())
 
 
-def compute(tickets: Iterable[dict[str, Any]], entries: Mapping[int, Sequence[dict[str, Any]]],
+def compute(tickets: Iterable[Ticket], entries: Mapping[int, Sequence[Entry]],
             policy: Policy, period: Period, as_of: datetime, source: dict[str, Any] | None = None) -> Report:
     """The whole report. `entries` maps ticket numbers to their thread entries (escalations are
     read from them); tickets outside the period are ignored, so callers may pass more."""
-    facts = [_facts(item, entries.get(int(item["number"]), ()), period, as_of) for item in _latest(tickets)]
-    facts = [t for t in facts if t.opened or t.resolved or t.outcomes]
-    order = list(policy.severities)
-    seen = order + sorted({t.severity for t in facts} - set(order))
+    facts = _relevant(tickets, entries, period, as_of)
+    seen = _severity_order(policy, facts)
     rank = {sid: i for i, sid in enumerate(seen)}
+    overall = figures(ALL, "All severities", facts, None, None, policy, as_of)
+    opened = [t for t in facts if t.opened]
+    level_names = {k: f"{k} ({v.name})" for k, v in policy.levels.items()}
+    by_tickets, by_breaches = _accounts(facts)
+    return Report(
+        period=period, as_of=iso(as_of), policy=policy.name, severities=_severity_rows(facts, seen, policy, as_of),
+        overall=overall, goals=goals(overall),
+        escalation_levels=_breakdowns(opened, "levels", level_names, list(policy.levels)),
+        escalation_triggers=_breakdowns(opened, "triggers", TRIGGER_NAMES, []),
+        top_accounts_by_tickets=by_tickets, top_accounts_by_breaches=by_breaches,
+        breaches=_breached(facts, policy, rank), source=dict(source or {}),
+    )
+
+
+TRIGGER_NAMES = {"chain": "escalation chain (time)", "manual": "escalated by hand"}
+
+
+def _relevant(tickets: Iterable[Ticket], entries: Mapping[int, Sequence[Entry]], period: Period,
+              as_of: datetime) -> list[_Ticket]:
+    """Facts for the tickets that count in the period: opened, resolved, or with a clock outcome in it."""
+    facts = (_facts(t, entries.get(t.number, ()), period, as_of) for t in _latest(tickets))
+    return [t for t in facts if t.opened or t.resolved or t.outcomes]
+
+
+def _severity_order(policy: Policy, facts: list[_Ticket]) -> list[str]:
+    """The policy's severities, most severe first, then any others found on tickets (older policies)."""
+    order = list(policy.severities)
+    return order + sorted({t.severity for t in facts} - set(order))
+
+
+def _severity_rows(facts: list[_Ticket], seen: list[str], policy: Policy, as_of: datetime) -> list[Figures]:
     rows = []
     for sid in seen:
         sev = policy.severities.get(sid)
         subset = [t for t in facts if t.severity == sid]
         if sev is None and not subset:
             continue
-        rows.append(figures(sid, sev.name if sev else sid, subset,
-                            sev.response_compliance_target if sev else None,
-                            sev.resolution_compliance_target if sev else None, policy, as_of))
-    overall = figures(ALL, "All severities", facts, None, None, policy, as_of)
-    opened = [t for t in facts if t.opened]
-    level_names = {k: f"{k} ({v.name})" for k, v in policy.levels.items()}
-    trigger_names = {"chain": "escalation chain (time)", "manual": "escalated by hand"}
-    by_tickets, by_breaches = _accounts(facts)
-    return Report(
-        period=period, as_of=iso(as_of), policy=policy.name, severities=rows, overall=overall,
-        goals=goals(overall),
-        escalation_levels=_breakdowns(opened, "levels", level_names, list(policy.levels)),
-        escalation_triggers=_breakdowns(opened, "triggers", trigger_names, []),
-        top_accounts_by_tickets=by_tickets, top_accounts_by_breaches=by_breaches,
-        breaches=_breached(facts, policy, rank), source=dict(source or {}),
-    )
+        targets = (sev.response_compliance_target, sev.resolution_compliance_target) if sev else (None, None)
+        rows.append(figures(sid, sev.name if sev else sid, subset, *targets, policy, as_of))
+    return rows

@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from helpdesk.mail.parsing import clean_header_text
-from helpdesk.rendering import TEMPLATE_DIR
+from helpdesk.messages import rendering
 from helpdesk.reports.compute import (
     CSAT_GOAL,
     ESCALATION_GOAL,
@@ -120,15 +120,12 @@ def subject(report: Report, team_name: str) -> str:
 # -- HTML --------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
-def _environment() -> Any:
-    import jinja2  # deferred, as in helpdesk.rendering
-
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(minutes=minutes, percent=percent, plural=plural, target=target_text, ratio=ratio_text,
-                       goal_actual=goal_actual, goal_target=goal_target)
-    env.globals.update(colours=COLOURS, bar_width=bar_width, rate_status=rate_status, goals=GOALS)
-    return env
+def _register_template_helpers() -> None:
+    """The report template's filters join the one environment (once per process)."""
+    rendering.register(
+        filters={"minutes": minutes, "percent": percent, "plural": plural, "target": target_text,
+                 "ratio": ratio_text, "goal_actual": goal_actual, "goal_target": goal_target},
+        globals_={"colours": COLOURS, "bar_width": bar_width, "rate_status": rate_status, "goals": GOALS})
 
 
 def bar_width(value: float | None, scale: float = 100.0) -> int:
@@ -152,7 +149,8 @@ def html(report: Report, team_name: str) -> str:
         "csat_scale": max(report.overall.csat.distribution.values() or [0]) or 1,
         "nps_scale": max(report.overall.nps.distribution.values() or [0]) or 1,
     }
-    return _environment().get_template(TEMPLATE).render(context)
+    _register_template_helpers()
+    return rendering.render_page(TEMPLATE.removesuffix(".html.j2"), context)
 
 
 # -- text --------------------------------------------------------------------------------------
@@ -223,32 +221,43 @@ def _figure_rows(fig: Figures) -> Iterator[tuple]:
            f"{fig.nps.detractors} detractors")
 
 
-def csv_rows(report: Report) -> Iterator[tuple]:
-    for fig in [*report.severities, report.overall]:
-        yield from _figure_rows(fig)
+def _summary_rows(report: Report) -> Iterator[tuple]:
     for goal in report.goals:
         yield ("goal", "all", goal.key, goal.actual, goal.unit, f"{goal.comparison} {goal.target:g}",
                goal.status, f"n={goal.sample}")
-    for rating, count in report.overall.csat.distribution.items():
-        yield ("csat_distribution", "all", rating, count, "ratings", None, None, None)
-    for rating, count in report.overall.nps.distribution.items():
-        yield ("nps_distribution", "all", rating, count, "ratings", None, None, None)
+    for section, distribution in (("csat_distribution", report.overall.csat.distribution),
+                                  ("nps_distribution", report.overall.nps.distribution)):
+        for rating, count in distribution.items():
+            yield (section, "all", rating, count, "ratings", None, None, None)
+
+
+def _escalation_and_account_rows(report: Report) -> Iterator[tuple]:
     for section, rows in (("escalation_level", report.escalation_levels),
                           ("escalation_trigger", report.escalation_triggers)):
         for b in rows:
-            yield (section, b.key, "tickets", b.tickets, "tickets", None, None,
-                   f"{b.events} escalations; {b.name}")
+            yield (section, b.key, "tickets", b.tickets, "tickets", None, None, f"{b.events} escalations; {b.name}")
             yield (section, b.key, "rate", b.percent, "%", None, None, None)
     for section, accounts in (("top_accounts_by_tickets", report.top_accounts_by_tickets),
                               ("top_accounts_by_breaches", report.top_accounts_by_breaches)):
         for a in accounts:
             yield (section, a.domain, "tickets", a.tickets, "tickets", None, None, a.name)
             yield (section, a.domain, "breaches", a.breaches, "clocks", None, None, a.name)
+
+
+def _breach_rows(report: Report) -> Iterator[tuple]:
     for t in report.breaches:
         for c in t.clocks:
             yield ("breach", t.severity, c.clock.replace(" ", "_"), t.number, "ticket", c.due,
                    "running" if c.running else "breached",
                    f"{c.late_minutes:g} min late; {t.account}; {t.subject}; {t.hint}")
+
+
+def csv_rows(report: Report) -> Iterator[tuple]:
+    for fig in [*report.severities, report.overall]:
+        yield from _figure_rows(fig)
+    yield from _summary_rows(report)
+    yield from _escalation_and_account_rows(report)
+    yield from _breach_rows(report)
 
 
 def to_csv(report: Report) -> str:

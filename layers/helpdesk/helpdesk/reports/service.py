@@ -17,23 +17,16 @@ run later than that; re-running an old period can therefore undercount its volum
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from helpdesk.aws.blobs import BlobStore
-from helpdesk.aws.mailer import Mailer
-from helpdesk.aws.table import Table
-from helpdesk.aws.ticket_store import TicketStore
-from helpdesk.clock import Clock, current_clock, parse_iso
+from helpdesk.core.clock import Clock, current_clock
+from helpdesk.core.observability import logger, metrics
 from helpdesk.mail.compose import OutboundMail, compose
-from helpdesk.observability import logger, metrics
-from helpdesk.policy.loader import load_policy
 from helpdesk.policy.models import Policy
 from helpdesk.reports import render
 from helpdesk.reports.compute import (
@@ -45,9 +38,13 @@ from helpdesk.reports.compute import (
     previous_period,
     resolved_months,
 )
-from helpdesk.settings import ReportSettings
-from helpdesk.sla import timezone_of
-from helpdesk.ticket_state import OPEN_STATE
+from helpdesk.sla.targets import timezone_of
+from helpdesk.tickets.records import Entry, Ticket
+
+if TYPE_CHECKING:
+    from helpdesk.adapters.aws.blobs import BlobStore
+    from helpdesk.adapters.aws.mailer import Mailer
+    from helpdesk.adapters.aws.store import Store
 
 RESOLVED_LOOKAHEAD = timedelta(days=31)
 FORMATS = ("html", "csv", "json")
@@ -91,19 +88,20 @@ def report_timezone(policy: Policy) -> str:
 
 @dataclass
 class Loaded:
-    tickets: list[dict[str, Any]]
-    entries: dict[int, list[dict[str, Any]]]
+    tickets: list[Ticket]
+    entries: dict[int, list[Entry]]
     source: dict[str, Any] = field(default_factory=dict)
 
 
 class ReportService:
-    def __init__(self, store: TicketStore, policy: Policy, mailer: Mailer | None, blobs: BlobStore | None,
-                 clock: Clock, *, sender: str, team_name: str, recipients: tuple[str, ...] = ()) -> None:
+    def __init__(self, store: Store, policy: Policy, mailer: Mailer | None, blobs: BlobStore | None,
+                 clock: Clock | None = None, *, sender: str, team_name: str, recipients: tuple[str, ...] = ()
+                 ) -> None:
         self.store = store
         self.policy = policy
         self.mailer = mailer
         self.blobs = blobs
-        self.clock = clock
+        self.clock = clock or _ProcessClock()
         self.sender = sender
         self.team_name = team_name
         self.recipients = recipients
@@ -124,19 +122,19 @@ class ReportService:
     def load(self, period: Period, as_of: datetime) -> Loaded:
         horizon = min(max(period.end, as_of), period.end + RESOLVED_LOOKAHEAD)
         months = resolved_months(period.start, horizon)
-        items: list[dict[str, Any]] = []
+        items: list[Ticket] = []
         for month in months:
-            items += self.store.tickets_in_state(f"resolved#{month}")
-        open_items = [t for t in self.store.tickets_in_state(OPEN_STATE)
-                      if (_created(t) or period.end) < period.end]
+            items += self.store.tickets.resolved_in(month)
+        open_items = [t for t in self.store.tickets.open() if t.created_at < period.end]
         items += open_items
-        escalated = sorted({int(t["number"]) for t in items if int(t.get("escalations") or 0) > 0
-                            and period.contains(_created(t))})
-        entries = {n: [i for i in self.store.ticket_items(n) if str(i.get("SK", "")).startswith("ENTRY#")
-                       and i.get("kind") == "escalation"] for n in escalated}
-        source = {"partitions": [f"resolved#{m}" for m in months] + [OPEN_STATE], "items_read": len(items),
+        escalated = sorted({t.number for t in items if t.escalations > 0 and period.contains(t.created_at)})
+        entries = {n: self._escalations(n) for n in escalated}
+        source = {"partitions": [f"resolved#{m}" for m in months] + ["open"], "items_read": len(items),
                   "open_tickets": len(open_items), "ticket_queries": len(escalated)}
         return Loaded(items, entries, source)
+
+    def _escalations(self, number: int) -> list[Entry]:
+        return [e for e in self.store.tickets.entries(number) if e.kind == "escalation"]
 
     def build(self, period: Period) -> Report:
         as_of = self.clock.now()
@@ -192,11 +190,6 @@ class ReportService:
         return self.mailer.send_raw(self.sender, list(self.recipients), raw)
 
 
-def _created(ticket: dict[str, Any]) -> datetime | None:
-    created = ticket.get("created_at")
-    return parse_iso(created) if isinstance(created, str) and created else None
-
-
 def object_key(label: str, kind: str) -> str:
     return f"reports/{label}/report.{kind}"
 
@@ -208,18 +201,3 @@ class _ProcessClock:
         return current_clock().now()
 
 
-@lru_cache(maxsize=4)
-def _service(settings: ReportSettings) -> ReportService:
-    return ReportService(TicketStore(Table(settings.table_name)), load_policy(settings.policy_name), Mailer(),
-                         BlobStore(settings.report_bucket), _ProcessClock(), sender=settings.support_address,
-                         team_name=settings.team_name, recipients=settings.report_recipients)
-
-
-def report_service() -> ReportService:
-    """The report function's service, built once per container (and per environment, for local runs)."""
-    return _service(ReportSettings.from_env(os.environ))
-
-
-def reset() -> None:
-    """Forget cached services (for `helpdesk.wiring.reset`)."""
-    _service.cache_clear()

@@ -1,0 +1,44 @@
+"""Classifier time per message: labelled mail, and 200 KB bodies of prose, logs and repeated alarm words.
+
+    PYTHONPATH=layers/helpdesk:local python benchmarks/classifier_speed.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from helpdesk.classify import Classifier
+from helpdesk.policy.loader import load_policy
+from helpdesk_local.eval_data import load_all
+
+LOG = "2024-05-14T02:13:07Z INFO export.worker chunk processed rows=5000 status=ok\n"
+
+
+def timed(classifier: Classifier, subject: str, body: str, runs: int = 7) -> tuple[float, float]:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        classifier.classify(subject, body)
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples), max(samples)
+
+
+def main() -> None:
+    classifier = Classifier(load_policy("p0-p3"))
+    examples = [e for e in load_all() if len(e.body) < 100_000]
+    prose = " ".join(e.body for e in examples)
+    cases = {"prose": ("Orders", (prose * 3)[:200_000]), "log": ("Export", "The export keeps failing.\n" + LOG * 2600),
+             "repeated alarm words": ("Down", "cannot log in everyone down data deleted " * 5000)}
+    classifier.classify("warm", "up")
+    started = time.perf_counter()
+    for e in examples:
+        classifier.classify(e.subject, e.body, e.account)
+    print(f"labelled mail: {(time.perf_counter() - started) * 1000 / len(examples):.2f} ms mean over {len(examples)}")
+    for name, (subject, body) in cases.items():
+        median, worst = timed(classifier, subject, body)
+        print(f"{name}, {len(body) // 1000} KB: median {median:.1f} ms, max {worst:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Customer accounts: the account model, import validation and lookup by email domain."""

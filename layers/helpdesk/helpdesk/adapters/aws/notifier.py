@@ -1,0 +1,38 @@
+"""SNS: escalations to managers and executives (email briefings, SMS) and operator alerts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from helpdesk.adapters.aws.clients import client, raise_if_transient
+from helpdesk.core.errors import PermanentSendError
+
+
+class Notifier:
+    def __init__(self, sns: Any = None) -> None:
+        self._sns = sns
+
+    @property
+    def sns(self) -> Any:
+        if self._sns is None:
+            self._sns = client("sns")
+        return self._sns
+
+    def publish(self, topic_arn: str, *, subject: str, bodies: dict[str, str],
+                attributes: dict[str, str | list[str]]) -> str:
+        """One message with a body per protocol (`default`, `email`, `sms`) and filterable attributes."""
+        message_attributes = {
+            name: ({"DataType": "String.Array", "StringValue": json.dumps(value)} if isinstance(value, list)
+                   else {"DataType": "String", "StringValue": str(value)})
+            for name, value in attributes.items() if value not in (None, "", [])
+        }
+        try:
+            response = self.sns.publish(TopicArn=topic_arn, Subject=subject[:99], MessageStructure="json",
+                                        Message=json.dumps(bodies), MessageAttributes=message_attributes)
+        except ClientError as exc:
+            raise_if_transient(exc, "sns.publish")
+            raise PermanentSendError(f"sns.publish: {exc.response.get('Error', {}).get('Code')}") from exc
+        return str(response["MessageId"])

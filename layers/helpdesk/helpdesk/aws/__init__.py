@@ -1,1 +1,0 @@
-"""Data access: the only modules that talk to AWS through boto3."""

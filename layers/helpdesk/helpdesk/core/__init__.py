@@ -1,0 +1,1 @@
+"""Shared kernel: the injected clock, domain errors and the observability singletons."""

@@ -1,0 +1,1 @@
+"""Escalations: chain steps, triggers, executive routing, briefings and SMS."""

@@ -1,0 +1,1 @@
+"""Inbound mail: the SES event, routing, threading, new tickets and replies."""

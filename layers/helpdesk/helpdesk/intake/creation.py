@@ -1,0 +1,138 @@
+"""A new ticket: classified, planned and written in one transaction, then acknowledged at once.
+
+The ticket, its first entry, every timed obligation, the inbound record (the idempotency key)
+and the next ticket number all commit together, so a crash leaves either nothing (SES retries)
+or a complete ticket whose pending obligations the sweeper finishes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from helpdesk.core.errors import ConflictError, TransientAwsError
+from helpdesk.core.observability import logger, metric
+from helpdesk.intake.arrival import Arrival
+from helpdesk.intake.entries import inbound_record, message_entry, recent_line, references, store_parts
+from helpdesk.intake.flood import ack_suppression_reason, after_contact, event_triggers
+from helpdesk.intake.outcome import Outcome
+from helpdesk.messages.acknowledgment import ACK_ID, excerpt_lines
+from helpdesk.messages.resolution import health_watch
+from helpdesk.messages.staff_notification import StaffNotifications
+from helpdesk.policy.loader import policy_digest, policy_document
+from helpdesk.sla.due_work import done_count
+from helpdesk.sla.plans import plan_items
+from helpdesk.sla.targets import due_fields, plan
+from helpdesk.tickets.records import HealthWatch, Ticket
+
+if TYPE_CHECKING:
+    from helpdesk.accounts.model import Account
+    from helpdesk.adapters.aws.table import Write
+    from helpdesk.classifier import Classification
+    from helpdesk.intake.services import IntakeServices
+    from helpdesk.sla.due import DueItem
+    from helpdesk.tickets.records import Entry
+
+MAX_NUMBER_RACES = 5
+
+
+def level_above_first_step(policy: object, severity: str) -> str:
+    """One level above where this severity's chain would start (health-window tickets skip a rung)."""
+    levels = list(policy.levels)  # type: ignore[attr-defined]
+    chain = policy.escalation.get(severity) or []  # type: ignore[attr-defined]
+    first = chain[0].level if chain else levels[0]
+    return levels[min(levels.index(first) + 1, len(levels) - 1)]
+
+
+class TicketCreator:
+    def __init__(self, services: IntakeServices) -> None:
+        self.s = services
+
+    def create(self, arrival: Arrival) -> Outcome:
+        s, now = self.s, self.s.clock.now()
+        account = arrival.facts.account(arrival.sender)
+        classification = s.classifier.classify(arrival.mail.subject, arrival.mail.new_text, account)
+        sender = arrival.facts.sender(arrival.sender)
+        suppressed = ack_suppression_reason(s.policy, arrival.mail, sender, now)
+        attachments, text_key = store_parts(s.blobs, arrival)
+        current = arrival.facts.counter()
+        for _ in range(MAX_NUMBER_RACES):
+            number = s.store.counter.next_number(current)
+            ticket = self._ticket(arrival, number, classification, account, suppressed, now)
+            entry = message_entry(arrival, number, "customer_message", now, classification, attachments, text_key)
+            jobs = self._jobs(entry, suppressed)
+            writes = self._writes(arrival, ticket, entry, jobs, account, suppressed, now)
+            try:
+                s.store.commit([*writes, s.store.counter.claim(current, number)])
+                break
+            except ConflictError as exc:
+                if exc.involves("inbound"):  # a concurrent delivery of the same message won the race
+                    logger.info("duplicate_delivery_race")
+                    return Outcome(arrival.message_id, "duplicate")
+                if not exc.involves("counter"):
+                    raise
+                current = s.store.counter.current()  # another ticket took this number; take the next one
+        else:
+            raise TransientAwsError("ticket number contention; Lambda will retry")
+        s.policy_saved = True
+        logger.append_keys(ticket=number)
+        logger.info("ticket_created", extra={"severity": ticket.severity, "issue_type": ticket.issue_type,
+                                             "triggers": ticket.triggers, "account": account.domain,
+                                             "ack_suppressed": suppressed})
+        metric("TicketsCreated", severity=ticket.severity)
+        performed = s.due.run_many(jobs, {number: s.contexts.of(ticket, account)})
+        self._escalate(ticket, classification, sender, account, now)
+        sent = done_count(performed)
+        return Outcome(arrival.message_id, "created", ticket=number, severity=ticket.severity, reason=suppressed,
+                       emails_sent=sent)
+
+    def _jobs(self, entry: Entry, suppressed: str | None) -> list[DueItem]:
+        jobs = [] if suppressed else [self.s.due.leased(entry.ticket, ACK_ID, "ack")]
+        return [*jobs, StaffNotifications.item_for(entry, self.s.due.leased)]
+
+    def _ticket(self, arrival: Arrival, number: int, classification: Classification, account: Account,
+                suppressed: str | None, now: datetime) -> Ticket:
+        policy, mail = self.s.policy, arrival.mail
+        targets = plan(policy, classification.severity, now, account, classification.triggers)
+        watch = health_watch(account, now)
+        return Ticket(
+            number=number, status="new", severity=classification.severity, issue_type=classification.issue_type,
+            triggers=classification.triggers, emotion=classification.emotion, subject=mail.subject or "(no subject)",
+            requester=arrival.sender, requester_name=mail.from_name, participants={arrival.sender},
+            account_domain=account.domain, account_name=account.name, created_at=now, updated_at=now,
+            policy_name=policy.name, policy_digest=policy_digest(policy), **due_fields(targets),
+            excerpt=excerpt_lines(mail.new_text), modifiers=targets.modifiers, after_hours=targets.after_hours,
+            verdicts=arrival.record.verdicts, ack_suppressed=suppressed,
+            recent=[recent_line(now, mail.from_name or arrival.sender, "wrote", mail.new_text)],
+            root_message_id=mail.message_id, thread_references=references(arrival),
+            last_customer_message_id=mail.message_id, related_ticket=arrival.related_ticket,
+            health_watch=HealthWatch.model_validate(watch) if watch else None)
+
+    def _writes(self, arrival: Arrival, ticket: Ticket, entry: Entry, jobs: list[DueItem], account: Account,
+                suppressed: str | None, now: datetime) -> list[Write]:
+        s, number = self.s, ticket.number
+        targets = plan(s.policy, ticket.severity, now, account, ticket.triggers)
+        record = inbound_record(arrival, "created", now, ticket=number, severity=ticket.severity)
+        writes = [s.store.inbound.record(record, now), s.store.tickets.create(ticket),
+                  s.store.tickets.add_entry(entry), *(s.store.due.add(job) for job in jobs),
+                  *(s.store.due.add(item) for item in plan_items(s.policy, number, targets, account, 1))]
+        if arrival.mail.message_id:
+            writes.append(s.store.message_ids.link(arrival.mail.message_id, number))
+        if not s.policy_saved:
+            writes.append(s.store.policies.save(policy_digest(s.policy), policy_document(s.policy)))
+        sender = arrival.facts.sender(arrival.sender)
+        writes.append(s.store.senders.save(after_contact(s.policy, sender, now, acknowledged=not suppressed)))
+        return writes
+
+    def _escalate(self, ticket: Ticket, classification: Classification, sender: object, account: Account,
+                  now: datetime) -> None:
+        s = self.s
+        for trigger in event_triggers(s.policy, classification.triggers, sender, account,  # type: ignore[arg-type]
+                                      classification.emotion, now):
+            s.escalator.raise_trigger(ticket.number, trigger, now.strftime("%Y%m%d") if trigger == "repeat_contacts"
+                                      else "1")
+        if ticket.health_watch:
+            level = level_above_first_step(s.policy, ticket.severity)
+            s.escalator.raise_trigger(ticket.number, "health_window", "1", level=level,
+                                      reason=f"account in its health window after ticket "
+                                             f"#{ticket.health_watch.source_ticket}")

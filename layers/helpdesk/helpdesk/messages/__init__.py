@@ -1,0 +1,1 @@
+"""Outbound messages: one Jinja environment, one mail factory, and one module per kind of message."""

@@ -1,0 +1,66 @@
+"""The one Jinja environment. Customer text is only ever passed in as data, never as a template.
+
+Each email has three templates: `<name>.subject.j2`, `<name>.txt.j2` and `<name>.html.j2`. HTML is
+autoescaped and the text parts are not; every template is StrictUndefined, so a missing value
+fails loudly in tests instead of sending an email with a blank where the ticket number should be.
+Pages (the survey page, the report) are HTML templates rendered through the same environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from helpdesk.mail.parsing import clean_header_text
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+_filters: dict[str, Callable[..., Any]] = {}
+_globals: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def register(*, filters: dict[str, Callable[..., Any]] | None = None, globals_: dict[str, Any] | None = None) -> None:
+    """Modules that own a template (reports) add their filters here, before the first render."""
+    _filters.update(filters or {})
+    _globals.update(globals_ or {})
+    _environment.cache_clear()
+
+
+@lru_cache(maxsize=4)
+def _environment(override_dir: str | None) -> Any:
+    import jinja2  # deferred: only paths that render pay for the import
+
+    search = [override_dir, str(TEMPLATE_DIR)] if override_dir else [str(TEMPLATE_DIR)]
+    env = jinja2.Environment(  # noqa: S701 - escaping is chosen per template by its file name
+        loader=jinja2.FileSystemLoader(search), undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters.update(_filters)
+    env.globals.update(_globals)
+    return env
+
+
+def render(name: str, context: dict[str, Any], override_dir: str | None = None) -> Rendered:
+    env = _environment(override_dir)
+    subject = env.get_template(f"{name}.subject.j2").render(context)
+    text = env.get_template(f"{name}.txt.j2").render(context)
+    html = env.get_template(f"{name}.html.j2").render(context)
+    return Rendered(subject=clean_header_text(subject, 250), text=text, html=html)
+
+
+def render_page(name: str, context: dict[str, Any], override_dir: str | None = None) -> str:
+    """A standalone HTML page (`<name>.html.j2`), autoescaped."""
+    return str(_environment(override_dir).get_template(f"{name}.html.j2").render(context))
+
+
+def reset() -> None:
+    _environment.cache_clear()

@@ -1,0 +1,1 @@
+"""SLA clocks and due work: targets, plans, the due-work engine, its performers and the sweeper."""

@@ -1,0 +1,1 @@
+"""Satisfaction surveys: signed rating links, the survey email and the rating page."""

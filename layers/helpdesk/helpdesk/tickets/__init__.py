@@ -1,0 +1,1 @@
+"""Tickets: typed records, their context, operations, staff commands and staff replies."""

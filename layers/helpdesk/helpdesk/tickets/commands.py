@@ -1,0 +1,170 @@
+"""The one registry of staff commands: syntax, help, validation and the change each one makes.
+
+Notifications list the commands from here, replies are parsed and validated against it, and
+confirmations quote it, so a new command is one entry in `COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from helpdesk.tickets import changes
+from helpdesk.tickets.records import STATUSES
+
+if TYPE_CHECKING:
+    from helpdesk.policy.models import Policy
+    from helpdesk.tickets.changes import Builder
+    from helpdesk.tickets.operations import TicketOps
+
+_COMMAND = re.compile(r"^#([a-z_]+)\b\s*(.*)$", re.IGNORECASE)
+TYPES = {"bug": "bug", "feature": "feature_request", "training": "training_or_question",
+         "question": "training_or_question", "configuration": "configuration", "integration": "integration",
+         "billing": "billing"}
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What validation needs to know: the ticket's policy and the staff domains."""
+
+    policy: Policy
+    staff_domains: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    usage: str
+    help: str
+    check: Callable[[str, Rules], str | None]
+    build: Callable[[TicketOps, str, str], Builder | None]  # (ops, argument, actor); None: handled elsewhere
+
+
+def _needs_text(name: str) -> Callable[[str, Rules], str | None]:
+    return lambda arg, rules: None if arg else f"#{name} needs text after it"
+
+
+def _no_argument(name: str) -> Callable[[str, Rules], str | None]:
+    return lambda arg, rules: f"#{name} takes no argument (write the note below the commands)" if arg else None
+
+
+def _check_status(arg: str, rules: Rules) -> str | None:
+    ok = arg.lower() in STATUSES[1:]
+    return None if ok else f"unknown status {arg!r}; use one of {', '.join(STATUSES[1:])}"
+
+
+def _check_priority(arg: str, rules: Rules) -> str | None:
+    try:
+        rules.policy.resolve_severity(arg)
+    except KeyError:
+        return f"unknown priority {arg!r}; use one of {', '.join(rules.policy.severities)} or their names"
+    return None
+
+
+def _check_assign(arg: str, rules: Rules) -> str | None:
+    domain = arg.rpartition("@")[2].lower()
+    if "@" not in arg or domain not in rules.staff_domains:
+        return f"#assign needs an address at a staff domain ({', '.join(rules.staff_domains)})"
+    return None
+
+
+def _check_escalate(arg: str, rules: Rules) -> str | None:
+    level = arg.split(" ", 1)[0] if arg else ""
+    return None if level in rules.policy.levels else \
+        f"#escalate needs a level ({', '.join(rules.policy.levels)}) and a reason"
+
+
+def _check_type(arg: str, rules: Rules) -> str | None:
+    return None if arg.lower() in TYPES else \
+        f"unknown type {arg!r}; use one of bug, feature, training, configuration, integration, billing"
+
+
+COMMANDS: dict[str, Spec] = {spec.name: spec for spec in [
+    Spec("ack", "#ack", "take ownership; stops the escalation chain", _no_argument("ack"),
+         lambda ops, arg, actor: changes.acknowledge(actor)),
+    Spec("status", "#status investigating|pending|workaround|resolved|closed", "pending pauses the SLA clocks",
+         _check_status, lambda ops, arg, actor: ops.status_change(arg, actor)),
+    Spec("priority", "#priority P1", "change severity (any alias works); clocks are re-planned", _check_priority,
+         lambda ops, arg, actor: changes.change_severity(arg, actor)),
+    Spec("assign", "#assign person@yourcompany.com", "hand the ticket to someone else", _check_assign,
+         lambda ops, arg, actor: changes.set_field("owner", arg.lower(), actor, f"Assigned to {arg.lower()}")),
+    Spec("note", "#note", "the whole reply is an internal note, never sent to the customer", _no_argument("note"),
+         lambda ops, arg, actor: None),
+    Spec("update", "#update <text>", "the status line customers see in their regular updates", _needs_text("update"),
+         lambda ops, arg, actor: changes.note(arg, actor, public=True)),
+    Spec("escalate", "#escalate L2 <reason>", "escalate by hand", _check_escalate, lambda ops, arg, actor: None),
+    Spec("rootcause", "#rootcause <text>", "recorded for the resolution summary", _needs_text("rootcause"),
+         lambda ops, arg, actor: changes.set_field("root_cause", arg, actor)),
+    Spec("prevention", "#prevention <text>", "recorded for the resolution summary", _needs_text("prevention"),
+         lambda ops, arg, actor: changes.set_field("prevention", arg, actor)),
+    Spec("tag", "#tag <name>", "label the ticket", _needs_text("tag"),
+         lambda ops, arg, actor: changes.add_tag(arg.lower(), actor)),
+    Spec("type", "#type bug|feature|training|configuration|integration|billing", "correct the issue type",
+         _check_type, lambda ops, arg, actor: changes.set_field("issue_type", TYPES[arg.lower()], actor)),
+]}
+
+
+def command_help() -> list[tuple[str, str]]:
+    """(usage, what it does) for every command, in the order staff see them."""
+    return [(spec.usage, spec.help) for spec in COMMANDS.values()]
+
+
+@dataclass
+class Command:
+    name: str
+    argument: str
+    line: str
+
+
+@dataclass
+class ParsedReply:
+    commands: list[Command] = field(default_factory=list)
+    body: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def internal(self) -> bool:
+        return any(c.name == "note" for c in self.commands)
+
+    def escalations(self) -> list[tuple[str, str]]:
+        found = []
+        for command in self.commands:
+            if command.name == "escalate":
+                level, _, reason = command.argument.partition(" ")
+                found.append((level, reason.strip() or "escalated by hand"))
+        return found
+
+
+def parse_reply(text: str) -> ParsedReply:
+    """Commands are the leading lines that start with `#`; the first other line starts the body."""
+    parsed = ParsedReply()
+    lines = (text or "").replace("\r\n", "\n").split("\n")
+    index = 0
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    while index < len(lines):
+        line = lines[index].strip()
+        match = _COMMAND.match(line)
+        if not match:
+            break
+        parsed.commands.append(Command(match.group(1).lower(), match.group(2).strip(), line))
+        index += 1
+    parsed.body = "\n".join(lines[index:]).strip()
+    return parsed
+
+
+def validate(parsed: ParsedReply, policy: Policy, staff_domains: tuple[str, ...]) -> None:
+    rules = Rules(policy, staff_domains)
+    for command in parsed.commands:
+        spec = COMMANDS.get(command.name)
+        problem = spec.check(command.argument, rules) if spec else f"unknown command #{command.name}"
+        if problem:
+            parsed.errors.append(f"`{command.line}`: {problem}")
+
+
+def builders(parsed: ParsedReply, ops: TicketOps, actor: str) -> list[Builder]:
+    """The changes a validated reply's commands make, in the order they were written."""
+    found = (COMMANDS[c.name].build(ops, c.argument, actor) for c in parsed.commands)
+    return [b for b in found if b is not None]
