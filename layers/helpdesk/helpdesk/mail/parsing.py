@@ -108,7 +108,7 @@ def _read_headers_only(raw: bytes, mail: InboundMail) -> None:
 
 def _finish(mail: InboundMail) -> None:
     try:
-        mail.new_text = strip_quoted(mail.text)
+        mail.new_text = strip_quoted(mail.text, mail.subject)
     except Exception:  # noqa: BLE001 - quote stripping is a nicety; the full text is still there
         mail.defects.append("quote_strip_failed")
         mail.new_text = mail.text
