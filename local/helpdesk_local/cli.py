@@ -1,4 +1,8 @@
-"""The `helpdesk` command: demo, replay, and the operator tools."""
+"""The `helpdesk` command: demo, replay, and the operator tools.
+
+Size: the argparse tree of every command in one place, so `helpdesk --help` and the docs match;
+the work of each command lives in its own module.
+"""
 
 from __future__ import annotations
 

@@ -31,29 +31,11 @@ def apply() -> None:
     original = models.DynamoDBBackend.transact_write_items
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        touched = []
-        for item in transact_items:
-            _, op = next(iter(item.items()))
-            table = self.tables.get(op.get("TableName"))
-            if table is None:
-                continue
-            if "Item" in op:
-                key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
-                if table.range_key_attr is not None:
-                    key[table.range_key_attr] = op["Item"][table.range_key_attr]
-            else:
-                key = op["Key"]
-            current = self.get_item(table.name, key)
-            touched.append((table.name, key, copy.deepcopy(current.to_json()["Attributes"]) if current else None))
+        touched = [snapshot for item in transact_items if (snapshot := _snapshot(self, item)) is not None]
         try:
             original(self, transact_items)
         except Exception:
-            for table_name, key, attributes in reversed(touched):
-                if attributes is None:
-                    if self.get_item(table_name, key) is not None:
-                        self.delete_item(table_name, key)
-                else:
-                    self.put_item(table_name, attributes)
+            _restore(self, touched)
             raise
 
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
@@ -65,6 +47,32 @@ def apply() -> None:
         method = getattr(models.DynamoDBBackend, name)
         setattr(models.DynamoDBBackend, name, _serialised(method, lock))
     _applied = True
+
+
+def _snapshot(backend: Any, item: dict[str, Any]) -> tuple[str, dict[str, Any], Any] | None:
+    """The item a transaction operation touches, as it is now (None: the table does not exist)."""
+    _, op = next(iter(item.items()))
+    table = backend.tables.get(op.get("TableName"))
+    if table is None:
+        return None
+    if "Item" in op:
+        key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
+        if table.range_key_attr is not None:
+            key[table.range_key_attr] = op["Item"][table.range_key_attr]
+    else:
+        key = op["Key"]
+    current = backend.get_item(table.name, key)
+    return table.name, key, copy.deepcopy(current.to_json()["Attributes"]) if current else None
+
+
+def _restore(backend: Any, touched: list[tuple[str, dict[str, Any], Any]]) -> None:
+    """Put every touched item back as it was: a failed transaction leaves nothing behind."""
+    for table_name, key, attributes in reversed(touched):
+        if attributes is None:
+            if backend.get_item(table_name, key) is not None:
+                backend.delete_item(table_name, key)
+        else:
+            backend.put_item(table_name, attributes)
 
 
 def _serialised(method: Any, lock: Any) -> Any:

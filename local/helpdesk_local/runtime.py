@@ -2,12 +2,14 @@
 
 Handlers are loaded from the paths template.yaml gives (CodeUri + Handler) and run with the
 environment the template gives them, exactly as Lambda would run them.
+
+Size: one facade over embedded AWS (time, invocations, mail, SNS, state) that every test and
+command drives; its helpers live in invocation.py and timeline.py.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import json
 import logging
@@ -15,13 +17,11 @@ import os
 import uuid
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
-from types import ModuleType
 from typing import Any, TextIO
 
 from helpdesk.app import factory as wiring
@@ -29,64 +29,11 @@ from helpdesk.core.clock import FixedClock, install_clock
 from helpdesk_local.cfn import ROOT
 from helpdesk_local.embedded import ACCOUNT_ID, REGION, EmbeddedAws
 from helpdesk_local.events import scheduled_event, ses_event
-from helpdesk_local.timeline import LogFollower, TimelineEvent, events_from_log
+from helpdesk_local.invocation import FakeContext, SentEmail, load_module
+from helpdesk_local.timeline import LogFollower, TimelineEvent, events_from_log, notification_events
+from helpdesk_local.timeline import attribute_value as _attribute_value
 
-_modules: dict[Path, ModuleType] = {}
 _clients_endpoint: str | None = None  # the endpoint the domain's cached boto3 clients point at
-
-
-def _load_module(logical_id: str, path: Path) -> ModuleType:
-    """Import a handler file once per process, under a name of its own (every handler is app.py)."""
-    if path not in _modules:
-        spec = importlib.util.spec_from_file_location(f"helpdesk_fn_{logical_id}", path)
-        if spec is None or spec.loader is None:
-            raise ImportError(f"cannot load {path}")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        _modules[path] = module
-    return _modules[path]
-
-
-@dataclass
-class FakeContext:
-    """The parts of LambdaContext that handlers and Powertools read."""
-
-    function_name: str
-    memory_limit_in_mb: int = 512
-    timeout_seconds: float = 60.0
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    started: float = field(default_factory=lambda: __import__("time").monotonic())
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.function_name}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        import time
-
-        return max(0, int((self.timeout_seconds - (time.monotonic() - self.started)) * 1000))
-
-
-@dataclass
-class SentEmail:
-    index: int
-    source: str
-    destinations: list[str]
-    raw: bytes
-    at: datetime
-
-    @property
-    def message(self) -> Any:
-        return BytesParser(policy=policy.default).parsebytes(self.raw)
-
-    @property
-    def subject(self) -> str:
-        return str(self.message.get("subject", ""))
-
-    def body(self, kind: str = "plain") -> str:
-        part = self.message.get_body((kind,))
-        return part.get_content() if part is not None else ""
-
 
 # Escalation recipients for local runs, so briefings and SMS have somewhere to go.
 LOCAL_PARAMETERS = {
@@ -149,7 +96,7 @@ class LocalRuntime:
         function = self.aws.functions[logical_id]
         module_name, _, attribute = function.handler.rpartition(".")
         path = ROOT / function.code_uri / f"{module_name.replace('.', '/')}.py"
-        return getattr(_load_module(logical_id, path), attribute)
+        return getattr(load_module(logical_id, path), attribute)
 
     def invoke(self, logical_id: str, event: Any) -> Any:
         handler = self.handler(logical_id)
@@ -252,7 +199,7 @@ class LocalRuntime:
             self._seen_notifications[topic] = len(published)
             for note in fresh:
                 count += 1
-                self.timeline.extend(_notification_events(self.now(), topic, note))
+                self.timeline.extend(notification_events(self.now(), topic, note))
         return count
 
     # -- mail ----------------------------------------------------------------------------------
@@ -411,24 +358,3 @@ def _ceil_minute(instant: datetime) -> datetime:
     return floor if floor == instant else floor + timedelta(minutes=1)
 
 
-def _attribute_value(value: Any) -> Any:
-    raw = value.get("Value") if isinstance(value, dict) else value
-    if isinstance(value, dict) and value.get("Type") == "String.Array":
-        return json.loads(str(raw))
-    return raw
-
-
-def _notification_events(at: datetime, topic: str, note: dict[str, Any]) -> list[TimelineEvent]:
-    """What SNS delivered: ops alerts, and each briefing as received by each subscribed address.
-
-    Escalations and SMS themselves come from the ticket's log (see helpdesk_local.timeline)."""
-    attrs = note["attributes"]
-    ticket = int(attrs["ticket"]) if str(attrs.get("ticket", "")).isdigit() else None
-    if topic == "OpsTopic":
-        return [TimelineEvent(at, "ops_alert", ticket, subject=note["subject"])]
-    if attrs.get("kind") != "briefing":
-        return []
-    common = {"level": attrs.get("level"), "role": attrs.get("role"), "severity": attrs.get("severity"),
-              "trigger": attrs.get("trigger")}
-    return [TimelineEvent(at, "escalation_email", ticket, to=address, subject=note["subject"], details=common)
-            for address in note["recipients"]]

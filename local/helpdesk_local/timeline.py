@@ -9,6 +9,7 @@ people received.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -117,3 +118,26 @@ class LogFollower:
         if entries:
             self.since[number] = iso(max(e.at for e in entries))
         return fresh
+
+
+def attribute_value(value: Any) -> Any:
+    raw = value.get("Value") if isinstance(value, dict) else value
+    if isinstance(value, dict) and value.get("Type") == "String.Array":
+        return json.loads(str(raw))
+    return raw
+
+
+def notification_events(at: datetime, topic: str, note: dict[str, Any]) -> list[TimelineEvent]:
+    """What SNS delivered: ops alerts, and each briefing as received by each subscribed address.
+
+    Escalations and SMS themselves come from the ticket's log (see helpdesk_local.timeline)."""
+    attrs = note["attributes"]
+    ticket = int(attrs["ticket"]) if str(attrs.get("ticket", "")).isdigit() else None
+    if topic == "OpsTopic":
+        return [TimelineEvent(at, "ops_alert", ticket, subject=note["subject"])]
+    if attrs.get("kind") != "briefing":
+        return []
+    common = {"level": attrs.get("level"), "role": attrs.get("role"), "severity": attrs.get("severity"),
+              "trigger": attrs.get("trigger")}
+    return [TimelineEvent(at, "escalation_email", ticket, to=address, subject=note["subject"], details=common)
+            for address in note["recipients"]]

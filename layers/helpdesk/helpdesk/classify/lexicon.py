@@ -179,38 +179,49 @@ class Matcher:
     def _match(self, pattern: tuple[Element, ...], k: int, i: int, clause: int) -> set[int]:
         if k == len(pattern):
             return {i}
-        tokens = self.doc.tokens
         kind, arg = pattern[k]
-        if kind == "end":  # a question or exclamation mark ends the clause too
-            ended = i >= len(tokens) or tokens[i].clause != clause or tokens[i].word in ("?", "!")
-            return self._match(pattern, k + 1, i, clause) if ended else set()
-        if kind == "not":
-            ok = i >= len(tokens) or tokens[i].clause != clause or tokens[i].stem not in arg  # type: ignore[operator]
-            return self._match(pattern, k + 1, i, clause) if ok else set()
+        if kind in ("end", "not"):
+            return self._match(pattern, k + 1, i, clause) if self._boundary(kind, arg, i, clause) else set()
         if kind == "gap":
-            found: set[int] = set()
-            for skip in range(MAX_GAP + 1):
-                if skip and (i + skip > len(tokens) or tokens[i + skip - 1].clause != clause):
-                    break
-                found |= self._match(pattern, k + 1, i + skip, clause)
-            return found
+            return self._gap(pattern, k, i, clause)
+        tokens = self.doc.tokens
         if i >= len(tokens) or tokens[i].clause != clause:
             return set()
         if kind == "words":
             return self._match(pattern, k + 1, i + 1, clause) if tokens[i].stem in arg else set()  # type: ignore
-        if kind == "seq":
-            found = set()
-            for seq in arg.get(tokens[i].stem, ()):  # type: ignore[attr-defined]
-                n = len(seq)
-                window = tokens[i: i + n]
-                same = len(window) == n and all(t.clause == clause for t in window)
-                if same and all(t.stem == w for t, w in zip(window, seq, strict=True)):
-                    found |= self._match(pattern, k + 1, i + n, clause)
-            return found
-        found = set()
-        for end in self.ends(str(arg), i):
+        ends = self._seq_ends(arg, i, clause) if kind == "seq" else self.ends(str(arg), i)
+        found: set[int] = set()
+        for end in ends:
             found |= self._match(pattern, k + 1, end, clause)
         return found
+
+    def _boundary(self, kind: str, arg: object, i: int, clause: int) -> bool:
+        """`end`: the clause ends here (a question or exclamation mark ends it too); `not`: no such word."""
+        tokens = self.doc.tokens
+        if i >= len(tokens) or tokens[i].clause != clause:
+            return True
+        if kind == "end":
+            return tokens[i].word in ("?", "!")
+        return tokens[i].stem not in arg  # type: ignore[operator]
+
+    def _gap(self, pattern: tuple[Element, ...], k: int, i: int, clause: int) -> set[int]:
+        tokens = self.doc.tokens
+        found: set[int] = set()
+        for skip in range(MAX_GAP + 1):
+            if skip and (i + skip > len(tokens) or tokens[i + skip - 1].clause != clause):
+                break
+            found |= self._match(pattern, k + 1, i + skip, clause)
+        return found
+
+    def _seq_ends(self, arg: object, i: int, clause: int) -> list[int]:
+        tokens = self.doc.tokens
+        ends = []
+        for seq in arg.get(tokens[i].stem, ()):  # type: ignore[attr-defined]
+            window = tokens[i: i + len(seq)]
+            same = len(window) == len(seq) and all(t.clause == clause for t in window)
+            if same and all(t.stem == w for t, w in zip(window, seq, strict=True)):
+                ends.append(i + len(seq))
+        return ends
 
     def masked(self) -> set[int]:
         if self._masked is None:

@@ -43,6 +43,8 @@ Definitions
   resolution of resolved tickets that are still resolved or closed: a follow-up is owed once
   `resolved_at` + its delay (the severity's `follow_ups`) has passed. Follow-ups of earlier
   resolutions (sent, or skipped on reopening) are taken out of the ticket's running counters.
+
+Size: being split with the KPI work (reports issue); every figure's definition stays in this docstring.
 """
 
 from __future__ import annotations

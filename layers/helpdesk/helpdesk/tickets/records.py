@@ -11,47 +11,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from helpdesk.tickets.values import ClockOutcome, HealthWatch, Verdicts
+
+__all__ = ["ClockOutcome", "Entry", "HealthWatch", "Ticket", "TicketPatch", "Verdicts"]
+
 Status = Literal["new", "acknowledged", "investigating", "pending", "workaround", "resolved", "closed"]
 STATUSES: tuple[str, ...] = ("new", "acknowledged", "investigating", "pending", "workaround", "resolved", "closed")
 CLOSED = frozenset({"resolved", "closed"})
 CLOCKS = ("first_response", "workaround", "resolution")
 Visibility = Literal["public", "internal"]
-
-
-class Verdicts(BaseModel):
-    """What SES concluded about a message on receipt (spam and virus scans, SPF, DKIM, DMARC)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    spam: str = "MISSING"
-    virus: str = "MISSING"
-    spf: str = "MISSING"
-    dkim: str = "MISSING"
-    dmarc: str = "MISSING"
-
-    def as_dict(self) -> dict[str, str]:
-        return self.model_dump()
-
-
-class ClockOutcome(BaseModel):
-    """The SLA result of a clock that stopped: met or breached, time on the clock and on the wall."""
-
-    model_config = ConfigDict(frozen=True)
-
-    outcome: Literal["met", "breached"]
-    due: datetime
-    at: datetime
-    minutes: float
-    wall_minutes: float
-
-
-class HealthWatch(BaseModel):
-    """The account is inside the monitoring window that follows a serious incident."""
-
-    model_config = ConfigDict(frozen=True)
-
-    until: datetime
-    source_ticket: int | None = None
 
 
 class Ticket(BaseModel):
