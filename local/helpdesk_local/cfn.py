@@ -1,4 +1,5 @@
-"""Read template.yaml the way CloudFormation would: short-form tags and the intrinsics we use.
+"""Read template.yaml the way CloudFormation would: short-form tags (cfn-lint's decoder) and the
+intrinsics we use.
 
 The local runtime provisions from this file, so the template stays the one list of resources.
 """
@@ -10,38 +11,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 
 
-class _CfnLoader(yaml.SafeLoader):
-    pass
-
-
-def _tag(name: str):
-    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
-        if isinstance(node, yaml.ScalarNode):
-            value: Any = loader.construct_scalar(node)
-            if name == "Fn::GetAtt" and isinstance(value, str):
-                value = value.split(".", 1)
-        elif isinstance(node, yaml.SequenceNode):
-            value = loader.construct_sequence(node, deep=True)
-        else:
-            value = loader.construct_mapping(node, deep=True)
-        return {name: value}
-
-    return construct
-
-
-for _short in ("Ref", "Sub", "GetAtt", "Join", "If", "Select", "Split", "Equals", "Not", "And", "Or",
-               "FindInMap", "Base64", "GetAZs", "ImportValue", "Condition", "Cidr"):
-    _CfnLoader.add_constructor(f"!{_short}", _tag(_short if _short in ("Ref", "Condition") else f"Fn::{_short}"))
+def _plain(value: Any) -> Any:
+    """cfn-lint's nodes (which remember their line numbers) as plain dicts, lists and strings."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return str(value) if isinstance(value, str) else value
 
 
 def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+    """The template with short-form tags expanded (`!Ref X` -> `{"Ref": "X"}`), by cfn-lint's decoder."""
+    from cfnlint.decode import cfn_yaml
+
+    return dict(_plain(cfn_yaml.loads(path.read_text(encoding="utf-8"), str(path))))
 
 
 @dataclass
