@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from helpdesk_local.cli import main
-from tests.conftest import ROOT, make_mail
+from tests.conftest import make_mail
 
 
 @pytest.fixture(autouse=True)

@@ -31,7 +31,7 @@ from helpdesk.messages.acknowledgment import Acknowledgments
 from helpdesk.messages.outbox import MailFactory, Outbox, Sender
 from helpdesk.messages.resolution import KINDS as RESOLUTION_KINDS
 from helpdesk.messages.resolution import AfterResolution, ResolutionPlanner
-from helpdesk.messages.staff_notification import StaffNotifications
+from helpdesk.messages.staff_notification import NotificationDigests, StaffNotifications
 from helpdesk.policy.loader import load_policy
 from helpdesk.sla.due_work import DueWork
 from helpdesk.sla.performers import BreachChecker, UpdateSender, WarningSender
@@ -101,6 +101,7 @@ def _register(due: DueWork, settings: CommonSettings, store: Store, clock: Clock
     """Which performer does each kind of due work: the one table of them."""
     due.register(("ack",), Acknowledgments(factory, outbox, clock))
     due.register(("staff_notify",), StaffNotifications(factory, outbox, clock))
+    due.register(("notify_digest",), NotificationDigests(factory, outbox, clock, due.contexts.policy))
     due.register(("breach",), BreachChecker(store, clock, escalator.raise_trigger))
     due.register(("warning",), WarningSender(factory, outbox, clock))
     due.register(("update",), UpdateSender(factory, outbox, clock))

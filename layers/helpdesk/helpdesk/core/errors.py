@@ -34,3 +34,7 @@ class ConflictError(HelpdeskError):
 
 class PolicyError(HelpdeskError):
     """The policy file is invalid; the message names the file and field."""
+
+
+class RecipientUndeliverableError(HelpdeskError):
+    """The customer's address hard-bounced: nothing more is sent to it."""

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from helpdesk.intake.records import SenderRecord
 from helpdesk.intake.ses_event import SesRecord
 from helpdesk.mail.addresses import read_token
 from helpdesk.mail.parsing import InboundMail
@@ -28,6 +29,7 @@ class Arrival:
     staff_ticket: int | None = None
     tag_ticket: int | None = None
     related_ticket: int | None = None
+    related_reason: str | None = None
     referenced: list[int] = field(default_factory=list)  # tickets whose Message-IDs this mail cites
 
     @property
@@ -47,7 +49,12 @@ class Arrival:
             self.tag_ticket = int(tag.group(1))
 
     def load(self, store: Store, policy_digest: str | None) -> None:
+        from helpdesk.intake.flood import sender_domain
+
         lookup = store.lookup().inbound(self.message_id).sender(self.sender).counter()
+        domain = sender_domain(self.sender)
+        if domain:
+            lookup.sender_domain(domain)
         lookup.message_ids(self.mail.thread_ids[:MAX_THREAD_IDS]).accounts_for(self.sender)
         lookup.tickets([n for n in {self.token_ticket, self.tag_ticket, self.staff_ticket} if n is not None])
         if policy_digest:
@@ -55,6 +62,12 @@ class Arrival:
         self.found = lookup.fetch()
         cited = (self.found.ticket_of_message(m) for m in self.mail.thread_ids[:MAX_THREAD_IDS])
         self.referenced = list(dict.fromkeys(n for n in cited if n is not None))
+
+    def domain_record(self) -> SenderRecord | None:
+        from helpdesk.intake.flood import sender_domain
+
+        domain = sender_domain(self.sender)
+        return self.facts.sender_domain(domain) if domain else None
 
     @property
     def facts(self) -> Found:

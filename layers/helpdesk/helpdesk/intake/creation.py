@@ -14,11 +14,20 @@ from helpdesk.core.errors import ConflictError, TransientAwsError
 from helpdesk.core.observability import logger, metric
 from helpdesk.intake.arrival import Arrival
 from helpdesk.intake.entries import inbound_record, message_entry, recent_line, references, store_parts
-from helpdesk.intake.flood import ack_suppression_reason, after_contact, event_triggers
+from helpdesk.intake.flood import (
+    ack_suppression_reason,
+    after_contact,
+    bundled,
+    digest_item,
+    event_triggers,
+    raise_triggers,
+)
 from helpdesk.intake.outcome import Outcome
+from helpdesk.intake.participants import thread_addresses
+from helpdesk.intake.records import SenderRecord
 from helpdesk.messages.acknowledgment import ACK_ID, excerpt_lines
 from helpdesk.messages.resolution import health_watch
-from helpdesk.messages.staff_notification import StaffNotifications
+from helpdesk.messages.staff_notification import StaffNotifications, owner_address
 from helpdesk.policy.loader import policy_digest, policy_document
 from helpdesk.sla.due_work import done_count
 from helpdesk.sla.plans import plan_items
@@ -53,15 +62,20 @@ class TicketCreator:
         account = arrival.facts.account(arrival.sender)
         classification = s.classifier.classify(arrival.mail.subject, arrival.mail.new_text, account)
         sender = arrival.facts.sender(arrival.sender)
-        suppressed = ack_suppression_reason(s.policy, arrival.mail, sender, now)
+        suppressed = ack_suppression_reason(s.policy, arrival.mail, sender, arrival.domain_record(),
+                                            arrival.record.verdicts, now)
         attachments, text_key = store_parts(s.blobs, arrival)
+        digest = bundled(s.policy, sender, now)
         current = arrival.facts.counter()
         for _ in range(MAX_NUMBER_RACES):
             number = s.store.counter.next_number(current)
             ticket = self._ticket(arrival, number, classification, account, suppressed, now)
             entry = message_entry(arrival, number, "customer_message", now, classification, attachments, text_key)
-            jobs = self._jobs(entry, suppressed)
+            jobs = self._jobs(entry, suppressed, digest)
             writes = self._writes(arrival, ticket, entry, jobs, account, suppressed, now)
+            if digest:
+                writes.append(s.store.due.gather(digest_item(s.policy, f"sender:{arrival.sender}", now,
+                                                             owner=self._owner(ticket, account)), number))
             try:
                 s.store.commit([*writes, s.store.counter.claim(current, number)])
                 break
@@ -78,7 +92,8 @@ class TicketCreator:
         logger.append_keys(ticket=number)
         logger.info("ticket_created", extra={"severity": ticket.severity, "issue_type": ticket.issue_type,
                                              "triggers": ticket.triggers, "account": account.domain,
-                                             "ack_suppressed": suppressed})
+                                             "ack_suppressed": suppressed, "notification_bundled": digest,
+                                             "related_ticket": ticket.related_ticket})
         metric("TicketsCreated", severity=ticket.severity)
         performed = s.due.run_many(jobs, {number: s.contexts.of(ticket, account)})
         self._escalate(ticket, classification, sender, account, now)
@@ -86,9 +101,12 @@ class TicketCreator:
         return Outcome(arrival.message_id, "created", ticket=number, severity=ticket.severity, reason=suppressed,
                        emails_sent=sent)
 
-    def _jobs(self, entry: Entry, suppressed: str | None) -> list[DueItem]:
+    def _jobs(self, entry: Entry, suppressed: str | None, digest: bool) -> list[DueItem]:
         jobs = [] if suppressed else [self.s.due.leased(entry.ticket, ACK_ID, "ack")]
-        return [*jobs, StaffNotifications.item_for(entry, self.s.due.leased)]
+        return jobs if digest else [*jobs, StaffNotifications.item_for(entry, self.s.due.leased)]
+
+    def _owner(self, ticket: Ticket, account: Account) -> str:
+        return owner_address(ticket, account, self.s.settings.team_queue_address)
 
     def _ticket(self, arrival: Arrival, number: int, classification: Classification, account: Account,
                 suppressed: str | None, now: datetime) -> Ticket:
@@ -98,7 +116,8 @@ class TicketCreator:
         return Ticket(
             number=number, status="new", severity=classification.severity, issue_type=classification.issue_type,
             triggers=classification.triggers, emotion=classification.emotion, subject=mail.subject or "(no subject)",
-            requester=arrival.sender, requester_name=mail.from_name, participants={arrival.sender},
+            requester=arrival.sender, requester_name=mail.from_name,
+            participants={arrival.sender, *thread_addresses(mail, self.s.settings.support_address)},
             account_domain=account.domain, account_name=account.name, created_at=now, updated_at=now,
             policy_name=policy.name, policy_digest=policy_digest(policy), **due_fields(targets),
             excerpt=excerpt_lines(mail.new_text), modifiers=targets.modifiers, after_hours=targets.after_hours,
@@ -106,6 +125,7 @@ class TicketCreator:
             recent=[recent_line(now, mail.from_name or arrival.sender, "wrote", mail.new_text)],
             root_message_id=mail.message_id, thread_references=references(arrival),
             last_customer_message_id=mail.message_id, related_ticket=arrival.related_ticket,
+            related_reason=arrival.related_reason,
             health_watch=HealthWatch.model_validate(watch) if watch else None)
 
     def _writes(self, arrival: Arrival, ticket: Ticket, entry: Entry, jobs: list[DueItem], account: Account,
@@ -121,16 +141,18 @@ class TicketCreator:
         if not s.policy_saved:
             writes.append(s.store.policies.save(policy_digest(s.policy), policy_document(s.policy)))
         sender = arrival.facts.sender(arrival.sender)
-        writes.append(s.store.senders.save(after_contact(s.policy, sender, now, acknowledged=not suppressed)))
+        writes.append(s.store.senders.save(after_contact(s.policy, sender, now, acknowledged=not suppressed,
+                                                         new_ticket=True)))
+        domain = arrival.domain_record()
+        if domain is not None and not suppressed:
+            writes.append(s.store.senders.save(after_contact(s.policy, domain, now, acknowledged=True), domain=True))
         return writes
 
-    def _escalate(self, ticket: Ticket, classification: Classification, sender: object, account: Account,
+    def _escalate(self, ticket: Ticket, classification: Classification, sender: SenderRecord, account: Account,
                   now: datetime) -> None:
         s = self.s
-        for trigger in event_triggers(s.policy, classification.triggers, sender, account,  # type: ignore[arg-type]
-                                      classification.emotion, now):
-            s.escalator.raise_trigger(ticket.number, trigger, now.strftime("%Y%m%d") if trigger == "repeat_contacts"
-                                      else "1")
+        fired = event_triggers(s.policy, classification.triggers, sender, account, classification.emotion, now)
+        raise_triggers(s, ticket.number, fired, account, ticket.requester, "1")
         if ticket.health_watch:
             level = level_above_first_step(s.policy, ticket.severity)
             s.escalator.raise_trigger(ticket.number, "health_window", "1", level=level,

@@ -14,9 +14,12 @@ from typing import TYPE_CHECKING
 from helpdesk.core.errors import ConflictError, TransientAwsError
 from helpdesk.core.observability import logger, metric, metrics
 from helpdesk.intake.arrival import Arrival
+from helpdesk.intake.auto_replies import NOTED_ROBOTS, AutoReplyNotes
+from helpdesk.intake.bounces import bounce_writes
 from helpdesk.intake.creation import TicketCreator
-from helpdesk.intake.entries import inbound_record, short_hash
+from helpdesk.intake.entries import inbound_record
 from helpdesk.intake.outcome import Outcome
+from helpdesk.intake.participants import may_join
 from helpdesk.intake.reading import not_a_ticket, quarantine_reason, read_mail
 from helpdesk.intake.records import InboundRecord, OutcomeName
 from helpdesk.intake.replies import ReplyThreader
@@ -37,6 +40,7 @@ class InboundProcessor:
         self.s = services
         self.creator = TicketCreator(services)
         self.threader = ReplyThreader(services)
+        self.notes = AutoReplyNotes(services, self._terminal)
 
     @property
     def settings(self):  # noqa: ANN201 - the inbound settings, for callers that inspect them
@@ -49,8 +53,11 @@ class InboundProcessor:
         if verdict:
             return self._terminal(record, raw_key, "quarantined", verdict)
         mail = read_mail(self.s.blobs, record, raw_key)
-        sender, reason = not_a_ticket(mail, record)
+        sender, reason, robot = not_a_ticket(mail, record)
         if reason or not sender:
+            if robot is not None and robot.kind in NOTED_ROBOTS and sender:
+                return self.notes.record(Arrival(record=record, mail=mail, sender=sender, raw_key=raw_key), robot,
+                                         reason or robot.kind)
             return self._terminal(record, raw_key, "dropped", reason or "no_sender_address", mail=mail)
         for _ in range(MAX_SENDER_RACES):
             try:
@@ -63,6 +70,9 @@ class InboundProcessor:
     def _route(self, arrival: Arrival) -> Outcome:
         arrival.read_addresses(self.s.settings.support_address, self.s.signing_key)
         arrival.load(self.s.store, None if self.s.policy_saved else policy_digest(self.s.policy))
+        if arrival.mail.identity_problems:
+            logger.info("sender_identity_problems", extra={"problems": arrival.mail.identity_problems,
+                                                           "single_from": arrival.mail.sender_trusted})
         if arrival.facts.has_policy(policy_digest(self.s.policy)):
             self.s.policy_saved = True
         previous = arrival.facts.inbound(arrival.message_id)
@@ -84,14 +94,16 @@ class InboundProcessor:
         return sender.rpartition("@")[2].lower() in self.s.settings.staff_domains
 
     def _staff(self, arrival: Arrival) -> Outcome | None:
-        """A proven staff reply is handled here; anything else from a staff domain is a customer message."""
+        """A proven staff reply is handled here; anything else from a staff domain is a customer message.
+
+        Proof is a single-address From in a staff domain, DMARC PASS (DKIM alone may be anybody's own
+        signature) and a valid staff token for the ticket."""
         if not self._staff_domain(arrival.sender):
             return None
         verdicts = arrival.record.verdicts
-        if verdicts.dkim != "PASS" and verdicts.dmarc != "PASS":
-            # Looks like staff, is not proven to be: an ordinary customer message, never a command.
+        if not arrival.mail.sender_trusted or verdicts.dmarc != "PASS":
             _security_event("staff_domain_unauthenticated", ticket=arrival.staff_ticket, dkim=verdicts.dkim,
-                            dmarc=verdicts.dmarc)
+                            dmarc=verdicts.dmarc, single_from=arrival.mail.sender_trusted)
             return None
         if arrival.staff_ticket is None or arrival.facts.ticket(arrival.staff_ticket) is None:
             return None
@@ -121,17 +133,25 @@ class InboundProcessor:
     # -- threading -----------------------------------------------------------------------------
 
     def _existing_ticket(self, arrival: Arrival) -> Ticket | None:
-        """Threading in order of trust: signed token, then Message-ID references, then subject tag."""
-        facts = arrival.facts
-        if arrival.token_ticket is not None and (ticket := facts.ticket(arrival.token_ticket)):
-            return ticket
-        if arrival.referenced:
-            return self.s.store.tickets.get(arrival.referenced[0])
-        if arrival.tag_ticket is not None and (ticket := facts.ticket(arrival.tag_ticket)):
-            if arrival.sender in ticket.participants:
+        """Threading in order of trust (signed token, Message-ID references, subject tag), and only for
+        participants: anyone else gets a new ticket linked to the one they referenced."""
+        for number, via in self._candidates(arrival):
+            ticket = arrival.facts.ticket(number) or (self.s.store.tickets.get(number) if via == "references" else None)
+            if ticket is None:
+                continue
+            if may_join(ticket, arrival.mail, arrival.sender, self.s.policy, self.s.settings.staff_domains):
                 return ticket
-            logger.warning("subject_tag_from_non_participant", extra={"ticket": arrival.tag_ticket})
+            arrival.related_ticket = ticket.number
+            arrival.related_reason = f"{via} of #{ticket.number}, but the sender is not on that ticket"
+            _join_refused(arrival, ticket.number, via)
+            return None
         return None
+
+    @staticmethod
+    def _candidates(arrival: Arrival) -> list[tuple[int, str]]:
+        found = [(arrival.token_ticket, "reply token"), (arrival.referenced[0] if arrival.referenced else None,
+                                                         "references"), (arrival.tag_ticket, "subject tag")]
+        return [(number, via) for number, via in found if number is not None]
 
     def _past_reopen_window(self, ticket: Ticket) -> bool:
         if not ticket.closed or ticket.resolved_at is None:
@@ -145,17 +165,19 @@ class InboundProcessor:
         now = self.s.clock.now()
         entry = InboundRecord(ses_message_id=record.message_id, outcome=outcome, reason=reason, raw_key=raw_key,
                               received_at=record.received_at, recorded_at=now, verdicts=record.verdicts)
-        bounced = (mail.failed_recipients if mail else [])[:50]
+        writes, notices = bounce_writes(self.s, mail, now) if mail and mail.failed_recipients else ([], [])
         try:
-            if bounced:
-                self.s.store.commit([self.s.store.inbound.record(entry, now), *(
-                    self.s.store.senders.mark_undeliverable(a, now, "hard", short_hash(a)) for a in bounced)])
+            if writes:
+                self.s.store.commit([self.s.store.inbound.record(entry, now), *writes])
             else:
                 self.s.store.inbound.save(entry, now)
         except ConflictError:
             return Outcome(record.message_id, "duplicate", reason=reason)
+        self.s.due.run_many(notices)
+        bounced = mail.failed_recipients if mail else []
         log = logger.warning if outcome == "quarantined" else logger.info
-        log(f"message_{outcome}", extra={"reason": reason, "s3_key": raw_key, "bounced_addresses": len(bounced)})
+        log(f"message_{outcome}", extra={"reason": reason, "s3_key": raw_key, "bounced_addresses": len(bounced),
+                                          "tickets_told": len(notices)})
         metric("MessagesQuarantined" if outcome == "quarantined" else "MessagesDropped", reason=reason)
         return Outcome(record.message_id, outcome, reason=reason)
 
@@ -176,6 +198,15 @@ class InboundProcessor:
         now: datetime = self.s.clock.now()
         performed = self.s.due.run_now(DueItem.new(number, ACK_ID, "ack", now))
         return 1 if performed and performed.outcome == "done" else 0
+
+
+def _join_refused(arrival: Arrival, number: int, via: str) -> None:
+    """A stranger citing a ticket opens their own; a forged From doing so is a security event."""
+    if arrival.mail.sender_trusted:
+        logger.info("thread_join_refused", extra={"ticket": number, "via": via})
+        metrics.add_metric(name="ThreadJoinsRefused", unit="Count", value=1)
+    else:
+        _security_event("thread_join_refused_untrusted_from", ticket=number, via=via)
 
 
 def _security_event(event: str, **fields: object) -> None:

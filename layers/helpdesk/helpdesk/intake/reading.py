@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from helpdesk.core.errors import RawMailMissingError
 from helpdesk.core.observability import logger, metrics
 from helpdesk.intake.ses_event import SesRecord
-from helpdesk.mail.loops import drop_reason
+from helpdesk.mail.loops import RobotVerdict, drop_reason, robot_verdict
 from helpdesk.mail.parsing import InboundMail, clean_header_text, parse_mail
 
 if TYPE_CHECKING:
@@ -55,10 +55,12 @@ def return_path(record: SesRecord, mail: InboundMail) -> str | None:
     return record.source if record.source is not None else None
 
 
-def not_a_ticket(mail: InboundMail, record: SesRecord) -> tuple[str | None, str | None]:
-    """(the sender's address, why this message must be dropped) — the reason is None for real mail."""
-    sender = mail.from_address or envelope_sender(record.source)
-    reason = drop_reason(mail, return_path(record, mail))
+def not_a_ticket(mail: InboundMail, record: SesRecord) -> tuple[str | None, str | None, RobotVerdict | None]:
+    """(the sender's address, why this message must be dropped, the robot verdict): None for real mail."""
+    sender = (mail.from_address or envelope_sender(record.source) or "").lower() or None
+    path = return_path(record, mail)
+    reason = drop_reason(mail, path)
+    verdict = robot_verdict(mail, path) if reason else None
     if reason is None and not sender:
         reason = "no_sender_address"
-    return sender, reason
+    return sender, reason, verdict

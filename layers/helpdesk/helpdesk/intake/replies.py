@@ -10,8 +10,9 @@ from helpdesk.core.errors import ConflictError
 from helpdesk.core.observability import logger, metrics
 from helpdesk.intake.arrival import Arrival
 from helpdesk.intake.entries import inbound_record, message_entry, recent_line, store_parts
-from helpdesk.intake.flood import after_contact, event_triggers
+from helpdesk.intake.flood import after_contact, event_triggers, raise_triggers
 from helpdesk.intake.outcome import Outcome
+from helpdesk.intake.participants import thread_addresses
 from helpdesk.messages.staff_notification import StaffNotifications
 from helpdesk.sla.due_work import done_count
 from helpdesk.sla.plans import reopen_items
@@ -56,23 +57,19 @@ class ReplyThreader:
         updated = ticket.with_changes(patch.sets)
         performed = s.due.run_many([notify], {number: s.contexts.of(updated, account)})
         new = [t for t in classification.triggers if t not in ticket.triggers]
-        self._escalate(arrival, number, event_triggers(s.policy, new, sender, account, classification.emotion, now))
+        fired = event_triggers(s.policy, new, sender, account, classification.emotion, now)
+        raise_triggers(s, number, fired, account, arrival.sender, arrival.message_id[:16])
         return Outcome(arrival.message_id, "threaded", ticket=number, severity=ticket.severity,
                        reason="reopened" if reopened else None,
                        emails_sent=done_count(performed))
-
-    def _escalate(self, arrival: Arrival, number: int, fired: list[str]) -> None:
-        day = self.s.clock.now().strftime("%Y%m%d")
-        for trigger in fired:
-            occurrence = day if trigger == "repeat_contacts" else arrival.message_id[:16]
-            self.s.escalator.raise_trigger(number, trigger, occurrence)
 
     def _changes(self, arrival: Arrival, ticket: Ticket, now: datetime) -> tuple[TicketPatch, list[Write]]:
         mail, s = arrival.mail, self.s
         line = recent_line(now, mail.from_name or arrival.sender, "replied", mail.new_text)
         patch = TicketPatch(sets={"updated_at": now, "last_customer_at": now,
                                   "last_customer_message_id": mail.message_id or ticket.last_customer_message_id},
-                            adds={"participants": {arrival.sender}, "customer_replies": 1, "version": 1},
+                            adds={"participants": {arrival.sender, *thread_addresses(mail, s.settings.support_address)},
+                                  "customer_replies": 1, "version": 1},
                             recent=[line])
         writes: list[Write] = []
         if ticket.closed:

@@ -231,8 +231,16 @@ def _subject_regex(phrases: list[str]) -> re.Pattern[str]:
     return re.compile(rf"^(?:\[[^\]]{{0,40}}\]\s*)?(?:{alternatives}){_SEPARATOR}")
 
 
+# Within one sentence: any character but sentence punctuation, except the full stop of an ordinal
+# date ("bis zum 8. Dezember", "den 8. december"), which must not end the sentence.
+_SENTENCE_SPANS = {"[^.!?\\n]": r"(?:[^.!?\n]|(?<=\d)\.)", "[^.\\n]": r"(?:[^.\n]|(?<=\d)\.)"}
+
+
 def _any(patterns: list[str]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+    joined = "|".join(f"(?:{p})" for p in patterns)
+    for span, within in _SENTENCE_SPANS.items():
+        joined = joined.replace(span, within)
+    return re.compile(joined)
 
 
 AUTOREPLY_SUBJECT_RE = {lang: _subject_regex(p) for lang, p in AUTOREPLY_SUBJECT.items()}

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from helpdesk.core.errors import RecipientUndeliverableError
 from helpdesk.mail.addresses import reply_address
 from helpdesk.mail.compose import OutboundMail, compose
 from helpdesk.messages.rendering import render
@@ -54,6 +55,8 @@ class MailFactory:
                     sender_name: str | None = None, in_reply_to: str | None = None,
                     auto_submitted: str = "auto-generated",
                     attachments: list[tuple[str, str, bytes]] | None = None) -> OutboundMail:
+        if ticket.requester_undeliverable:
+            raise RecipientUndeliverableError(f"ticket #{ticket.number}: the requester's address bounced")
         rendered = render(template, context, policy.templates.override_dir)
         parent = in_reply_to or ticket.last_outbound_message_id or ticket.root_message_id
         return OutboundMail(

@@ -74,6 +74,7 @@ class StaffNotifications:
                        "severity": ticket.severity, "severity_name": policy.severities[ticket.severity].name,
                        "issue_type": ticket.issue_type, "emotion": ticket.emotion, "triggers": list(ticket.triggers)},
             "new": entry.kind == "customer_message",
+            "bounced": entry.kind == "recipient_bounced",
             "requester": {"name": ticket.requester_name, "email": ticket.requester},
             "text": entry.text or "(no text)",
             "truncated": entry.text_truncated,
@@ -85,8 +86,38 @@ class StaffNotifications:
                 ("Resolution", "resolution")) if ticket.due(clock)],
             "recent": list(ticket.recent)[-6:],
             "health_watch": ticket.health_watch.model_dump(mode="json") if ticket.health_watch else None,
+            "related": {"number": ticket.related_ticket, "reason": ticket.related_reason}
+            if ticket.related_ticket and ticket.related_reason else None,
             "commands": command_help(),
             "team_name": self.factory.sender.team_name,
         }
         to = owner_address(ticket, account, self.factory.sender.team_queue)
         return self.factory.to_staff(ticket.number, to, "staff_notification", context, policy)
+
+
+class NotificationDigests:
+    """Performs `notify_digest` items: one mail listing the tickets whose notifications were bundled."""
+
+    plan_bound = False
+
+    def __init__(self, factory: MailFactory, outbox: Outbox, clock: Clock, policy: Policy) -> None:
+        self.factory = factory
+        self.outbox = outbox
+        self.clock = clock
+        self.policy = policy
+
+    def perform(self, item: DueItem, ctx: TicketContext | None) -> Done | Skip:
+        tickets = self.outbox.store.tickets.get_many(item.tickets)
+        if not tickets:
+            return Skip("nothing_bundled")
+        listed = [tickets[n] for n in sorted(tickets)]
+        rows = [{"number": t.number, "severity": t.severity, "subject": t.subject, "status": t.status,
+                 "requester": t.requester} for t in listed]
+        context = {"what": item.payload.get("what", ""), "count": len(listed),
+                   "team_name": self.factory.sender.team_name, "tickets": rows}
+        first = listed[0].number
+        mail = self.factory.to_staff(first, item.payload.get("owner") or self.factory.sender.team_queue,
+                                     "notification_digest", context, self.policy)
+        sent = self.outbox.send(first, "notification_digest", mail, self.clock.now(), visibility="internal",
+                                to_value=",".join(str(t.number) for t in listed))
+        return Done(sent.writes, "sent", {"sent_message_id": sent.ses_message_id})

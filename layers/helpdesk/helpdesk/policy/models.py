@@ -24,6 +24,7 @@ from helpdesk.policy.hours import (  # noqa: F401 - re-exported: the schema's pu
     Weekday,
     known_zone,
 )
+from helpdesk.policy.limits import AckLimits, Intake, RepeatContacts, Thresholds  # noqa: F401 - re-exported
 from helpdesk.policy.rules import (  # noqa: F401 - re-exported
     ClassifierRules,
     ImpactThreshold,
@@ -101,24 +102,6 @@ class AccountModifier(Strict):
     description: str = ""
     factor: float = Field(gt=0, le=1)
     when: list[ModifierCondition]
-
-
-class AckLimits(Strict):
-    per_hour: int = Field(default=3, ge=0)
-    per_day: int = Field(default=10, ge=0)
-
-
-class RepeatContacts(Strict):
-    count: int = Field(default=3, ge=2)
-    within: Duration = timedelta(hours=24)
-
-
-class Thresholds(Strict):
-    csat_low_below: float = 3.0
-    nps_detractor_below: int = 6
-    revenue_risk_min_arr: float = 100_000
-    repeat_contacts: RepeatContacts = RepeatContacts()
-    breach_warnings: list[float] = Field(default_factory=lambda: [0.75, 0.9])
 
 
 class Templates(Strict):
@@ -200,6 +183,7 @@ class Policy(Strict):
     classifier: ClassifierRules
     thresholds: Thresholds = Thresholds()
     ack_limits: AckLimits = AckLimits()
+    intake: Intake = Intake()
     templates: Templates = Templates()
     notifications: Notifications = Notifications()
     lifecycle: Lifecycle = Lifecycle()

@@ -22,6 +22,7 @@ class DueItem(BaseModel):
     kind: str
     ticket: int | None = None
     sms_window: str | None = None  # the home of SMS digests: a recipient's rate-limit window
+    digest: str | None = None  # the home of notification digests: what they bundle (a sender, an incident)
     status: DueStatus = "pending"
     due_at: datetime
     planned_at: datetime | None = None
@@ -34,6 +35,7 @@ class DueItem(BaseModel):
     outcome: str | None = None
     completed_at: datetime | None = None
     failed_at: datetime | None = None
+    tickets: list[int] = Field(default_factory=list)  # a digest's tickets, gathered as they arrive
     # What the creator already holds in memory (the entry a notification is about); never stored.
     attached: Any = Field(default=None, exclude=True)
 

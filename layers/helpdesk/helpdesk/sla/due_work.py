@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from helpdesk.core.errors import ConflictError, PermanentSendError, TransientAwsError
+from helpdesk.core.errors import ConflictError, PermanentSendError, RecipientUndeliverableError, TransientAwsError
 from helpdesk.core.observability import logger, metric, metrics, scrub
 from helpdesk.sla.due import DueItem
 from helpdesk.tickets.records import Entry
@@ -177,6 +177,8 @@ class DueWork:
             return skip, Performed(item.kind, item.ticket, "skipped")
         try:
             decision = performer.perform(item, ctx)
+        except RecipientUndeliverableError:
+            return Skip("recipient_undeliverable"), Performed(item.kind, item.ticket, "skipped")
         except (TransientAwsError, PermanentSendError) as exc:
             return None, self.failed(item, exc)
         except Exception as exc:  # noqa: BLE001 - bounded retries, then parked: one bad item never blocks others

@@ -44,6 +44,8 @@ class Ticket(BaseModel):
     account_domain: str = "*"
     account_name: str = ""
     related_ticket: int | None = None
+    related_reason: str | None = None  # why this ticket was opened beside `related_ticket` rather than in it
+    requester_undeliverable: bool = False  # a hard bounce: nothing more is sent to the requester
     incident: str | None = None
 
     created_at: datetime

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from helpdesk.adapters.aws.codec import stored, to_attributes
-from helpdesk.adapters.aws.keys import DUE, due_shard, sms_window_pk, ticket_pk
+from helpdesk.adapters.aws.keys import DUE, digest_pk, due_shard, sms_window_pk, ticket_pk
 from helpdesk.adapters.aws.table import Table, Update, Write, put
 from helpdesk.adapters.aws.tickets import due_from_item
 from helpdesk.core.clock import iso
@@ -25,6 +25,8 @@ _CLEAR_LEASE = ["due_shard", "lease_until", "lease_owner"]
 def home_pk(item: DueItem) -> str:
     if item.sms_window:
         return sms_window_pk(item.sms_window)
+    if item.digest:
+        return digest_pk(item.digest)
     if item.ticket is None:
         raise ValueError(f"due item {item.id!r} has no home")
     return ticket_pk(item.ticket)
@@ -50,6 +52,18 @@ class DueRepository:
 
     def add_once(self, item: DueItem, label: str = "due_once") -> Write:
         return put(self._item(item), only_if_new=True, label=label)
+
+    def gather(self, item: DueItem, ticket: int) -> Write:
+        """Add a ticket to a pending digest, creating the digest if this is its first ticket (one upsert)."""
+        pk, sk = home_pk(item), DUE + item.id
+        first = {"type": "due", "kind": item.kind, "status": "pending", "due_at": iso(item.due_at),
+                 "planned_at": iso(item.planned), "attempts": 0, "payload": stored(item.payload),
+                 "digest": item.digest, "due_shard": due_shard(pk, sk, self.shards)}
+        names = {f"#g{i}": name for i, name in enumerate(first)}
+        sets = [f"#g{i} = if_not_exists(#g{i}, :g{i})" for i in range(len(first))]
+        values = {f":g{i}": value for i, value in enumerate(first.values())}
+        return Update(pk, sk, raw_sets=[*sets, "tickets = list_append(if_not_exists(tickets, :none), :ticket)"],
+                      values={**values, ":none": [], ":ticket": [ticket]}, names=names, label="digest").write()
 
     def complete(self, item: DueItem, owner: str, now: datetime, **result: Any) -> Write:
         extra = {k: stored(v) for k, v in result.items() if v is not None}

@@ -15,6 +15,7 @@
 | counter         | COUNTER             | TICKET                     |
 | SMS window      | SMSLIMIT#<hash>     | LIMIT (and its DUE# items) |
 | incident        | INCIDENT#<n>        | META, ENTRY#..., DUE#...   |
+| digest          | DIGEST#<what>       | DUE#...                    |
 
 Due work carries `due_shard` and `due_at` only while pending, which makes the DueWork index sparse.
 Tickets carry `state_key` (`open` or `resolved#YYYY-MM`) and `state_at` for the ByState index.
@@ -80,6 +81,10 @@ def sms_window_pk(window: str) -> str:
 
 def sms_window_key(window: str) -> Key:
     return (sms_window_pk(window), "LIMIT")
+
+
+def digest_pk(what: str) -> str:
+    return f"DIGEST#{what}"
 
 
 def incident_pk(number: int) -> str:

@@ -16,6 +16,7 @@ from helpdesk.adapters.aws.keys import (
     inbound_key,
     message_id_key,
     policy_key,
+    sender_domain_key,
     sender_key,
     sms_window_key,
 )
@@ -74,9 +75,10 @@ class Senders:
         return sender_from_item(address, self.table.get_many([sender_key(address)]).get(sender_key(address)))
 
     @staticmethod
-    def save(record: SenderRecord, *, expected_version: int | None = None) -> Write:
-        """The sender's windows, fenced on the version read, so concurrent mail cannot lose an update."""
-        pk, sk = sender_key(record.address)
+    def save(record: SenderRecord, *, expected_version: int | None = None, domain: bool = False) -> Write:
+        """The sender's (or the sender domain's) windows, fenced on the version read, so concurrent mail
+        cannot lose an update: the loser re-reads and decides again."""
+        pk, sk = sender_domain_key(record.address) if domain else sender_key(record.address)
         sets = {"type": "sender", "ack_times": record.ack_times, "contact_times": record.contact_times,
                 "ticket_times": record.ticket_times, "version": record.version + 1}
         version = record.version if expected_version is None else expected_version

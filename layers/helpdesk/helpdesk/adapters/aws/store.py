@@ -18,6 +18,7 @@ from helpdesk.adapters.aws.keys import (
     inbound_key,
     message_id_key,
     policy_key,
+    sender_domain_key,
     sender_key,
     ticket_key,
 )
@@ -53,6 +54,9 @@ class Found:
     def sender(self, address: str) -> SenderRecord:
         return sender_from_item(address, self.items.get(sender_key(address)))
 
+    def sender_domain(self, domain: str) -> SenderRecord:
+        return sender_from_item(domain, self.items.get(sender_domain_key(domain)))
+
     def counter(self) -> int | None:
         item = self.items.get(COUNTER_KEY)
         return int(item["value"]) if item else None
@@ -87,6 +91,10 @@ class Lookup:
 
     def sender(self, address: str) -> Lookup:
         self.keys.append(sender_key(address))
+        return self
+
+    def sender_domain(self, domain: str) -> Lookup:
+        self.keys.append(sender_domain_key(domain))
         return self
 
     def counter(self) -> Lookup:

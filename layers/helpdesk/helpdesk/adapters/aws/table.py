@@ -93,6 +93,7 @@ class Update:
     condition: str | None = None
     values: dict[str, Any] = field(default_factory=dict)
     label: str = ""
+    names: dict[str, str] = field(default_factory=dict)  # placeholders used by raw_sets
 
     def _clauses(self, names: dict[str, str], values: dict[str, Any]) -> str:
         """SET, ADD and REMOVE clauses with every attribute behind a placeholder name."""
@@ -105,7 +106,7 @@ class Update:
         return " ".join(f"{verb} {', '.join(items)}" for verb, items in parts if items)
 
     def params(self) -> dict[str, Any]:
-        names: dict[str, str] = {}
+        names: dict[str, str] = dict(self.names)
         values: dict[str, Any] = dict(self.values)
         params: dict[str, Any] = {"Key": key(self.pk, self.sk), "UpdateExpression": self._clauses(names, values)}
         expressions = " ".join([self.condition or "", *self.raw_sets])
