@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -29,6 +29,9 @@ def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
     from cfnlint.decode import cfn_yaml
 
     return dict(_plain(cfn_yaml.loads(path.read_text(encoding="utf-8"), str(path))))
+
+
+NO_VALUE = object()  # AWS::NoValue: the property or list element is left out
 
 
 @dataclass
@@ -81,28 +84,44 @@ class Resolver:
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, list):
-            return [self.resolve(v) for v in value]
+            return [v for v in (self.resolve(v) for v in value) if v is not NO_VALUE]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
             (key, arg), = value.items()
-            if key == "Ref":
-                return self.ref(arg)
-            if key == "Fn::GetAtt":
-                logical, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
-                return self.attributes[(logical, attribute)]
-            if key == "Fn::Sub":
-                return self._sub(arg)
-            if key == "Fn::Join":
-                sep, items = arg
-                return sep.join(str(i) for i in self.resolve(items))
-            if key == "Fn::Select":
-                index, items = arg
-                return self.resolve(items)[int(self.resolve(index))]
-            if key == "Fn::Split":
-                sep, text = arg
-                return str(self.resolve(text)).split(sep)
-        return {k: self.resolve(v) for k, v in value.items()}
+            intrinsic = self._INTRINSICS.get(key)
+            if intrinsic is not None:
+                return intrinsic(self, arg)
+        resolved = {k: self.resolve(v) for k, v in value.items()}
+        return {k: v for k, v in resolved.items() if v is not NO_VALUE}
+
+    def _ref(self, name: str) -> Any:
+        return NO_VALUE if name == "AWS::NoValue" else self.ref(name)
+
+    def _get_att(self, arg: Any) -> Any:
+        logical, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
+        return self.attributes[(logical, attribute)]
+
+    def _join(self, arg: Any) -> str:
+        sep, items = arg
+        return sep.join(str(i) for i in self.resolve(items))
+
+    def _select(self, arg: Any) -> Any:
+        index, items = arg
+        return self.resolve(items)[int(self.resolve(index))]
+
+    def _split(self, arg: Any) -> list[str]:
+        sep, text = arg
+        return str(self.resolve(text)).split(sep)
+
+    def _if(self, arg: Any) -> Any:
+        name, when_true, when_false = arg
+        return self.resolve(when_true if self.condition(name) else when_false)
+
+    _INTRINSICS: ClassVar[dict[str, Any]] = {
+        "Ref": _ref, "Fn::GetAtt": _get_att, "Fn::Sub": lambda self, arg: self._sub(arg), "Fn::Join": _join,
+        "Fn::Select": _select, "Fn::Split": _split, "Fn::If": _if,
+    }
 
     def _sub(self, arg: Any) -> str:
         text, extra = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])

@@ -31,6 +31,7 @@ STACK = "helpdesk-local"
 # Resource types that have no behaviour to emulate on one machine, and why.
 NOT_EMULATED = {
     "AWS::Serverless::LayerVersion": "the layer package is installed in the virtualenv",
+    "AWS::Chatbot::SlackChannelConfiguration": "Slack is out of reach; chat briefings are listed on the timeline",
     "AWS::S3::BucketPolicy": "moto does not enforce bucket policies",
     "AWS::Lambda::Permission": "handlers are invoked in-process",
     "AWS::Logs::LogGroup": "handler logs go to the runtime's log stream",

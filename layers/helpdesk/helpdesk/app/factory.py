@@ -25,7 +25,8 @@ from helpdesk.core.errors import PermanentSendError, TransientAwsError
 from helpdesk.core.observability import logger, scrub
 from helpdesk.escalation.escalator import Escalator
 from helpdesk.escalation.routing import sms_routes
-from helpdesk.escalation.sms import SmsDigests
+from helpdesk.escalation.sms import SmsDigests, SmsSender
+from helpdesk.escalation.watchers import ExecutiveAckCheck, NoProgressCheck
 from helpdesk.messages import rendering
 from helpdesk.messages.acknowledgment import Acknowledgments
 from helpdesk.messages.outbox import MailFactory, Outbox, Sender
@@ -89,7 +90,7 @@ def build_services(settings: CommonSettings, blobs: BlobStore | None = None, *, 
     factory, outbox = MailFactory(sender), Outbox(Mailer(), store, sender)
     ops = TicketOps(store, contexts, clock, ResolutionPlanner(store))
     escalator = Escalator(store, due, notifier, settings.escalation_topic_arn, sms_routes(settings.sms_routes),
-                          clock)
+                          clock, public_url=getattr(settings, "survey_url", ""), chat_topic_arn=settings.chat_topic_arn)
     staff_replies = StaffReplies(ops, due, escalator, factory, outbox, blobs, clock)
     _register(due, settings, store, clock, factory, outbox, ops, escalator, staff_replies)
     return Services(settings, store, clock, contexts, due, ops, escalator, staff_replies, factory, outbox, blobs, key,
@@ -106,7 +107,10 @@ def _register(due: DueWork, settings: CommonSettings, store: Store, clock: Clock
     due.register(("warning",), WarningSender(factory, outbox, clock))
     due.register(("update",), UpdateSender(factory, outbox, clock))
     due.register(("escalation", "trigger"), escalator)
-    due.register(("sms_digest",), SmsDigests(store, clock, escalator.send_sms))
+    due.register(("sms",), SmsSender(store, escalator.notifier, settings.escalation_topic_arn, clock, due.alerts))
+    due.register(("sms_digest",), SmsDigests(store, clock, escalator.notifier, settings.escalation_topic_arn))
+    due.register(("executive_ack_check",), ExecutiveAckCheck(escalator, clock))
+    due.register(("progress_check",), NoProgressCheck(escalator, clock))
     due.register((RELAY, CONFIRM), staff_replies)
     due.register(("autoclose",), AutoCloser(ops))
     due.register(RESOLUTION_KINDS, AfterResolution(factory, outbox, clock))
@@ -146,8 +150,10 @@ def survey() -> Any:
     blobs = BlobStore(settings.inbound_bucket)
     s = build_services(settings, blobs)
     feedback = FeedbackNotifier(s.factory, s.outbox, s.due, s.clock)
+    from helpdesk.escalation.ack_page import AckPage
+
     return SurveyService(s.ops, s.escalator, feedback, blobs, SurveyTokens(s.signing_key, s.clock),
-                         settings.team_name)
+                         settings.team_name, extra_routes=AckPage(s.ops, settings.team_name).register)
 
 
 @lru_cache(maxsize=1)

@@ -37,10 +37,12 @@ class CommonSettings(_Settings):
     escalation_topic_arn: str = Field(alias="ESCALATION_TOPIC_ARN", min_length=1)
     ops_topic_arn: str = Field(alias="OPS_TOPIC_ARN", min_length=1)
     sms_routes: str = Field(alias="SMS_ROUTES", default="")
+    chat_topic_arn: str = Field(alias="CHAT_TOPIC_ARN", default="")  # set when Slack (AWS Chatbot) is configured
 
 
 class InboundSettings(CommonSettings):
     inbound_bucket: str = Field(alias="INBOUND_BUCKET", min_length=1)
+    survey_url: str = Field(alias="SURVEY_URL", min_length=1)  # the public Function URL: one-tap ack links
     raw_mail_prefix: str = Field(alias="RAW_MAIL_PREFIX")
     staff_domains: tuple[str, ...] = Field(alias="STAFF_DOMAINS")
 

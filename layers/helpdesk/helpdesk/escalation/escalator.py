@@ -1,22 +1,27 @@
-"""Escalations to managers and executives: chain steps, triggers and manual escalations.
+"""Escalations to managers and executives: once per level, in order, with everything that is due.
 
-One SNS topic carries every escalation. Email briefings are published once per escalation with
-the attributes `level`, `role`, `severity`, `trigger` and `ticket`; subscriptions filter on them.
-SMS goes per recipient (attribute `sms_to`) so each phone can be rate-limited.
+Chain steps, triggers and hand escalations are due items. When one falls due it becomes a
+briefing for its level (never below the level the ticket already reached), gathering every other
+reason for that level due within the merge look-ahead, so one briefing lists them all. A level
+briefed within the merge window waits for the window to pass; a reason a level was already told
+is not told again. One SNS topic carries the briefing (attributes `level`, `role`, `severity`,
+`trigger`, `triggers`, `ticket`); SMS pages are due items of their own.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from helpdesk.core.clock import Clock, iso
-from helpdesk.core.errors import PermanentSendError, TransientAwsError
-from helpdesk.core.observability import logger, metric, metrics
-from helpdesk.escalation.briefing import briefing_text
-from helpdesk.escalation.routing import executive_roles, quiet_until
-from helpdesk.escalation.sms import SMS_MAX, SmsLimiter, fit, gsm7, septets
+from helpdesk.core.observability import logger, metric
+from helpdesk.escalation.ack_links import AckLink, new_link_id
+from helpdesk.escalation.briefing import Briefing, briefing_text
+from helpdesk.escalation.chat import chat_message
+from helpdesk.escalation.impact import short_impact
+from helpdesk.escalation.reasons import REASON_KINDS, Reason, already_told, effective_level, higher, reason_of
+from helpdesk.escalation.routing import executive_roles, quiet_until, with_coverage
+from helpdesk.escalation.sms import SMS_MAX, fit, gsm7, septets, window_of
 from helpdesk.sla.due import DueItem
 from helpdesk.sla.due_work import Defer, Done, DueWork, Performed, Skip
 from helpdesk.tickets.records import Entry, TicketPatch
@@ -24,19 +29,11 @@ from helpdesk.tickets.records import Entry, TicketPatch
 if TYPE_CHECKING:
     from helpdesk.adapters.aws.notifier import Notifier
     from helpdesk.adapters.aws.store import Store
+    from helpdesk.adapters.aws.table import Write
     from helpdesk.tickets.context import TicketContext
 
-WAITING_FOR = {"acknowledged": "nobody has acknowledged it yet", "first_response": "no first response yet",
-               "resolved": "still not resolved"}
-
-
-@dataclass(frozen=True)
-class Reason:
-    """Why an item escalates: the level, the trigger name and the words people read."""
-
-    level: str
-    trigger: str
-    text: str
+MERGE_MARGIN = timedelta(minutes=1)
+MILESTONE_KINDS = {"breach": "{clock} target", "escalation": "escalation to {level}"}
 
 
 class Escalator:
@@ -45,47 +42,39 @@ class Escalator:
     plan_bound = False  # chain steps check their plan themselves; triggers outlive re-plans
 
     def __init__(self, store: Store, due: DueWork, notifier: Notifier, topic_arn: str,
-                 routes: dict[str, list[str]], clock: Clock) -> None:
+                 routes: dict[str, list[str]], clock: Clock, *, public_url: str = "", chat_topic_arn: str = "") -> None:
         self.store = store
         self.due = due
         self.notifier = notifier
         self.topic_arn = topic_arn
         self.routes = routes
         self.clock = clock
-        self.limiter = SmsLimiter(store)
+        self.public_url = public_url
+        self.chat_topic_arn = chat_topic_arn
 
     def perform(self, item: DueItem, ctx: TicketContext | None) -> Done | Skip | Defer:
         assert ctx is not None
-        reason = self._reason(item, ctx)
-        if isinstance(reason, Skip):
-            return reason
+        reason = reason_of(item, ctx)
+        if isinstance(reason, str):
+            return Skip(reason)
         now = self.clock.now()
+        level = effective_level(ctx, reason.level)
+        if already_told(ctx, reason, level):
+            return Skip("already_told")
         wait = quiet_until(ctx.policy, ctx.severity, now)
         if wait is not None:
             return Defer(wait, "quiet hours")
-        return self._escalate(item, ctx, reason, now)
+        last = ctx.ticket.briefed_at.get(level)
+        window = ctx.policy.briefings.merge_window
+        if last is not None and now - last <= window:
+            # Strictly more than the window apart, so no 5 minutes ever hold two briefings of one level.
+            return Defer(last + window + MERGE_MARGIN, f"{level} was briefed {int((now - last).total_seconds() // 60)}"
+                                                       f" min ago")
+        pending = self._pending(ctx, item)
+        siblings = self._siblings(ctx, pending, level, now)
+        return self._brief(item, ctx, level, [reason, *(r for _, r in siblings)], siblings, pending, now)
 
-    def _reason(self, item: DueItem, ctx: TicketContext) -> Reason | Skip:
-        if item.kind == "escalation":
-            return self._chain_reason(item, ctx)
-        payload = item.payload
-        if payload.get("level"):  # a set level: a person escalated by hand, or the account's health window
-            text = str(payload.get("reason"))
-            return Reason(payload["level"], payload.get("trigger", "manual"),
-                          f"{text} ({payload['actor']})" if payload.get("actor") else text)
-        trigger = payload["trigger"]
-        action = ctx.policy.triggers.get(trigger)
-        if action is None or not action.escalate_to or (action.after and ctx.closed):
-            return Skip("no_action" if not ctx.closed else "resolved_in_time")
-        return Reason(action.escalate_to, trigger, action.description or trigger.replace("_", " "))
-
-    @staticmethod
-    def _chain_reason(item: DueItem, ctx: TicketContext) -> Reason | Skip:
-        unless = item.payload.get("unless")
-        stale = item.plan != ctx.ticket.plan_version or ctx.status == "pending"
-        if stale or ctx.condition_met(unless):
-            return Skip("condition_met")
-        return Reason(item.payload["level"], "chain", WAITING_FOR.get(str(unless), "overdue"))
+    # -- raising -------------------------------------------------------------------------------
 
     def manual(self, number: int, level: str, reason: str, actor: str) -> Performed | None:
         """`#escalate L2 <reason>` from staff."""
@@ -105,71 +94,162 @@ class Escalator:
             return None  # the sweeper escalates then, if the ticket is still open
         return self.due.run_now(item)
 
-    # -- publishing ----------------------------------------------------------------------------
+    # -- gathering -----------------------------------------------------------------------------
 
-    def _escalate(self, item: DueItem, ctx: TicketContext, reason: Reason, now: datetime) -> Done:
-        policy, number, severity = ctx.policy, ctx.number, ctx.severity
-        roles = list(dict.fromkeys([*policy.levels[reason.level].roles,
-                                    *executive_roles(policy, ctx, reason.trigger)]))
-        attributes: dict[str, Any] = {"kind": "briefing", "level": reason.level, "role": roles,
-                                      "severity": severity, "trigger": reason.trigger, "ticket": str(number)}
-        subject = gsm7(f"[ESCALATION {reason.level}] #{number} {severity} {ctx.account.name} - {reason.text}")[:99]
-        briefing = briefing_text(ctx, reason.level, roles, reason.trigger, reason.text, now)
-        message_id = self.notifier.publish(self.topic_arn, subject=subject,
-                                           bodies={"default": briefing, "email": briefing}, attributes=attributes)
-        events = [{"kind": "escalation_published", "ticket": number, "level": reason.level, "role": roles,
-                   "severity": severity, "trigger": reason.trigger, "subject": subject, "body": briefing}]
-        if policy.severities[severity].sms:
-            events += self._sms(ctx, reason, attributes, now)
-        entry = Entry(ticket=number, at=now, kind="escalation", key=item.id, level=reason.level, roles=roles,
-                      severity=severity, trigger=reason.trigger, reason=reason.text, sns_message_id=message_id,
-                      body=briefing, subject=subject)
-        patch = TicketPatch(sets={"last_escalated_at": now, "escalation_level": reason.level, "updated_at": now},
-                            adds={"escalations": 1})
-        writes = [self.store.tickets.add_entry(entry), self.store.tickets.change(number, patch, once=item.id)]
-        writes += [self.store.tickets.add_entry(sms_entry) for sms_entry in self._sms_entries(item, ctx, reason,
-                                                                                               events, now)]
-        metric("Escalations", level=reason.level, trigger=reason.trigger)
-        logger.info("escalated", extra={"ticket": number, "level": reason.level, "trigger": reason.trigger,
-                                        "roles": roles})
-        return Done(writes, "published", {"sns_message_id": message_id}, events)
+    def _pending(self, ctx: TicketContext, item: DueItem) -> list[DueItem]:
+        _, _, due = self.store.tickets.log(ctx.number)
+        return [d for d in due if d.status == "pending" and d.id != item.id]
 
-    # -- SMS -------------------------------------------------------------------------------
+    def _siblings(self, ctx: TicketContext, pending: list[DueItem], level: str, now: datetime
+                  ) -> list[tuple[DueItem, Reason]]:
+        """Other reasons for this level due within the look-ahead, claimed so nobody else briefs them."""
+        horizon = now + ctx.policy.briefings.merge_ahead
+        found = self._imminent_breach(ctx, pending, level, horizon)
+        for other in pending:
+            if other.kind not in REASON_KINDS or other.planned > horizon:
+                continue
+            reason = reason_of(other, ctx)
+            if isinstance(reason, str) or effective_level(ctx, reason.level) != level or \
+                    already_told(ctx, reason, level):
+                continue
+            claimed = self.due.claim(other, as_of=horizon)
+            if claimed is not None:
+                found.append((claimed, reason))
+        return found
 
-    @staticmethod
-    def _sms_entries(item: DueItem, ctx: TicketContext, reason: Reason, events: list[dict[str, Any]],
-                     now: datetime) -> list[Entry]:
-        """One log entry per SMS that left, so the ticket shows who was paged and with what text."""
-        sent = [e for e in events if e["kind"] == "sms_published"]
-        return [Entry(ticket=ctx.number, at=now, kind="sms_sent", key=f"{item.id}#{i}", body=e["body"],
-                      level=reason.level, roles=e["roles"], severity=ctx.severity, trigger=reason.trigger,
-                      phone=e["to"])
-                for i, e in enumerate(sent)]
+    def _imminent_breach(self, ctx: TicketContext, pending: list[DueItem], level: str, horizon: datetime
+                         ) -> list[tuple[DueItem, Reason]]:
+        """A first response about to be missed joins the briefing; its trigger then finds itself told.
 
-    def sms_text(self, ctx: TicketContext, level: str, reason: str) -> str:
+        The breach check is not claimed: it still runs and records the breach at its time."""
+        action = ctx.policy.triggers.get("response_breach")
+        check = next((d for d in pending if d.kind == "breach" and d.payload.get("clock") == "first_response"
+                      and d.planned <= horizon and d.plan == ctx.ticket.plan_version), None)
+        if check is None or action is None or not action.escalate_to or ctx.ticket.first_response_at:
+            return []
+        reason = Reason(action.escalate_to, "response_breach", action.description or "no first response yet",
+                        "response_breach")
+        if effective_level(ctx, reason.level) != level or already_told(ctx, reason, level):
+            return []
+        return [(check, reason)]
+
+    # -- briefing ------------------------------------------------------------------------------
+
+    def _roles(self, ctx: TicketContext, level: str, trigger: str, now: datetime) -> tuple[list[str], Any, list]:
+        executives = executive_roles(ctx.policy, ctx, trigger, now)
+        wanted = list(dict.fromkeys([*ctx.policy.levels[level].roles, *(role for role, _ in executives)]))
+        return wanted, with_coverage(ctx.policy, wanted, now), executives
+
+    def _brief(self, item: DueItem, ctx: TicketContext, level: str, reasons: list[Reason],
+               siblings: list[tuple[DueItem, Reason]], pending: list[DueItem], now: datetime) -> Done:
+        number, severity, primary = ctx.number, ctx.severity, reasons[0]
+        _, covered, executives = self._roles(ctx, level, primary.trigger, now)
+        link = self._link(ctx, level, ",".join(covered.roles), now)
+        briefing = Briefing(level, covered.roles, reasons, now, _next_milestone(pending, ctx, now),
+                            link.url(self.public_url) if self.public_url else "", covered.notes, executives)
+        text = briefing_text(ctx, briefing)
+        triggers = list(dict.fromkeys(r.trigger for r in reasons))
+        subject = gsm7(f"[ESCALATION {level}] #{number} {severity} {ctx.account.name} - {primary.text}")[:99]
+        attributes = {"kind": "briefing", "level": level, "role": covered.roles, "severity": severity,
+                      "trigger": primary.trigger, "triggers": triggers, "ticket": str(number)}
+        message_id = self.notifier.publish(self.topic_arn, subject=subject, bodies={"default": text, "email": text},
+                                           attributes=attributes)
+        self._chat(ctx, briefing, subject)
+        sms = self._sms_items(ctx, level, covered.roles, primary, now)
+        writes = self._writes(item, ctx, level, reasons, siblings, now, text, subject, message_id, covered.roles)
+        writes += [self.store.ack_links.save(link), *(self.store.due.add(s) for s in sms)]
+        writes += [self.store.ack_links.save(s.attached) for s in sms]
+        writes += self._commitment(ctx, level, now)
+        metric("Escalations", level=level, trigger=primary.trigger)
+        logger.info("escalated", extra={"ticket": number, "level": level, "triggers": triggers,
+                                        "merged": len(siblings), "roles": covered.roles})
+        events = [{"kind": "escalation_published", "ticket": number, "level": level, "role": covered.roles,
+                   "severity": severity, "trigger": primary.trigger, "subject": subject, "body": text}]
+        return Done(writes, "published", {"sns_message_id": message_id}, events,
+                    then=(lambda: self.due.run_many(sms)) if sms else None)
+
+    def _writes(self, item: DueItem, ctx: TicketContext, level: str, reasons: list[Reason],
+                siblings: list[tuple[DueItem, Reason]], now: datetime, text: str, subject: str, message_id: str,
+                roles: list[str]) -> list[Write]:
         number = ctx.number
-        head = gsm7(f"{level} #{number} {ctx.severity} {ctx.account.name[:24]} ARR {ctx.account.arr_band()}: ")
-        tail = f" Ack: helpdesk ack {number}"
+        entry = Entry(ticket=number, at=now, kind="escalation", key=item.id, level=level, roles=roles,
+                      severity=ctx.severity, trigger=reasons[0].trigger, triggers=[r.trigger for r in reasons],
+                      reason="; ".join(r.text for r in reasons), sns_message_id=message_id, body=text, subject=subject)
+        told = {r.told_key(level) for r in reasons}
+        patch = TicketPatch(sets={"last_escalated_at": now, "updated_at": now,
+                                  "escalation_level": higher(ctx.policy, level, ctx.ticket.escalation_level),
+                                  "briefed_at": {**ctx.ticket.briefed_at, level: now}},
+                            adds={"escalations": 1, "escalations_done": told})
+        writes = [self.store.tickets.add_entry(entry), self.store.tickets.change(number, patch, once=item.id)]
+        owner = self.due.lease_owner
+        writes += [self.store.due.complete(sibling, owner, now, outcome=f"merged into {item.id}")
+                   for sibling, _ in siblings if sibling.kind in REASON_KINDS]
+        return writes
+
+    def _link(self, ctx: TicketContext, level: str, recipient: str, now: datetime) -> AckLink:
+        expires = now + ctx.policy.briefings.ack_link_expires_after
+        return AckLink(id=new_link_id(), ticket=ctx.number, level=level, recipient=recipient, created_at=now,
+                       valid_until=expires)
+
+    def _commitment(self, ctx: TicketContext, level: str, now: datetime) -> list[Write]:
+        """An executive briefing expects an acknowledgment within the commitment; a check is due then."""
+        if not ctx.policy.levels[level].expects_ack:
+            return []
+        at = commitment_due(ctx, now)
+        item = DueItem.new(ctx.number, f"ackcheck#{level}#{iso(now)}", "executive_ack_check", at,
+                           {"level": level, "briefed_at": iso(now)})
+        return [self.store.due.add(item)]
+
+    def _chat(self, ctx: TicketContext, briefing: Briefing, subject: str) -> None:
+        if not self.chat_topic_arn or not ctx.policy.levels[briefing.level].chat:
+            return
+        body = chat_message(ctx, briefing, subject)
+        self.notifier.publish(self.chat_topic_arn, subject=subject, bodies={"default": body, "https": body},
+                              attributes={"kind": "chat", "level": briefing.level, "ticket": str(ctx.number)})
+
+    # -- SMS -------------------------------------------------------------------------------------
+
+    def sms_text(self, ctx: TicketContext, level: str, reason: str, link: str = "") -> str:
+        impact = short_impact(ctx.ticket.impact)
+        head = gsm7(f"{level} #{ctx.number} {ctx.severity} {ctx.account.name[:20]} ARR {ctx.account.arr_band()}"
+                    f"{' ' + impact if impact else ''}: ")
+        tail = f" {link}" if link else f" Ack: reply #ack to #{ctx.number}"
         room = SMS_MAX - septets(head) - septets(tail)
         return head + fit(gsm7(reason), max(0, room)) + tail
 
-    def _sms(self, ctx: TicketContext, reason: Reason, attributes: dict[str, Any], now: datetime
-             ) -> list[dict[str, Any]]:
-        text = self.sms_text(ctx, reason.level, reason.text)
-        events = []
-        for phone in self.routes.get(reason.level, []):
-            if self.limiter.allow(phone, f"#{ctx.number} {ctx.severity} {reason.level}", now):
-                events += self.send_sms(phone, text, {k: v for k, v in attributes.items() if k != "kind"})
-        return events
-
-    def send_sms(self, phone: str, text: str, attributes: dict[str, Any]) -> list[dict[str, Any]]:
-        try:
-            self.notifier.publish(self.topic_arn, subject="escalation", bodies={"default": text, "sms": text},
-                                  attributes={"kind": "sms", "sms_to": phone, **attributes})
-        except (TransientAwsError, PermanentSendError) as exc:
-            logger.warning("sms_failed", extra={"error_type": type(exc).__name__, "ticket": attributes.get("ticket")})
-            metrics.add_metric(name="SendsFailed", unit="Count", value=1)
+    def _sms_items(self, ctx: TicketContext, level: str, roles: list[str], reason: Reason, now: datetime
+                   ) -> list[DueItem]:
+        if not ctx.policy.severities[ctx.severity].sms:
             return []
-        metrics.add_metric(name="SmsSent", unit="Count", value=1)
-        return [{"kind": "sms_published", "ticket": attributes.get("ticket"), "body": text, "to": phone,
-                 "level": attributes.get("level"), "roles": list(attributes.get("role") or [])}]
+        items = []
+        for phone in self.routes.get(level, []):
+            link = self._link(ctx, level, window_of(phone), now)
+            text = self.sms_text(ctx, level, reason.text, link.url(self.public_url) if self.public_url else "")
+            item = self.due.leased(ctx.number, f"sms#{level}#{iso(now)}#{window_of(phone)}", "sms",
+                                   {"phone": phone, "text": text, "level": level, "roles": roles,
+                                    "severity": ctx.severity, "trigger": reason.trigger, "link": link.id})
+            item.attached = link
+            items.append(item)
+        return items
+
+
+def commitment_due(ctx: TicketContext, now: datetime) -> datetime:
+    """2 hours in business hours, 4 hours after hours (the policy's executive response commitment)."""
+    from helpdesk.policy.calendar import business_hours_for
+
+    briefings = ctx.policy.briefings
+    name = briefings.commitment_calendar
+    if name and name in ctx.policy.calendars:
+        open_now = business_hours_for(ctx.policy, name, severity=ctx.severity).is_open(now)
+        return now + (briefings.executive_ack_within if open_now else briefings.executive_ack_after_hours)
+    return now + briefings.executive_ack_within
+
+
+def _next_milestone(pending: list[DueItem], ctx: TicketContext, now: datetime) -> tuple[str, datetime] | None:
+    upcoming = sorted((d for d in pending if d.kind in MILESTONE_KINDS and d.planned > now), key=lambda d: d.planned)
+    for item in upcoming:
+        label = MILESTONE_KINDS[item.kind].format(clock=str(item.payload.get("clock", "")).replace("_", " "),
+                                                  level=item.payload.get("level", ""))
+        return label, item.planned
+    return None
+

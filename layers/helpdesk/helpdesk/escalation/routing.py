@@ -1,15 +1,18 @@
-"""Who hears about an escalation, and when: executive rules, quiet hours, SMS routes."""
+"""Who hears about an escalation, and when: executive rules, coverage, quiet hours, SMS routes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from helpdesk.policy.models import ExecutiveRule, Policy
+from helpdesk.policy.models import ExecCondition, ExecutiveRule, Policy
 from helpdesk.tickets.context import TicketContext
 
 AT_RISK_TRIGGERS = frozenset({"churn_threat", "revenue_risk", "escalation_request", "legal", "public_relations",
                               "csat_low", "nps_detractor"})
+STRATEGIC_FLAGS = frozenset({"strategic", "fortune500"})
+STRATEGIC_ARR = 500_000
 
 
 def sms_routes(spec: str) -> dict[str, list[str]]:
@@ -22,19 +25,88 @@ def sms_routes(spec: str) -> dict[str, list[str]]:
     return routes
 
 
-def _rule_applies(rule: ExecutiveRule, policy: Policy, ctx: TicketContext, triggers: set[str]) -> bool:
+def triggers_of(ctx: TicketContext, trigger: str | None = None) -> set[str]:
+    return set(ctx.ticket.triggers) | ({trigger} if trigger else set())
+
+
+def at_risk(triggers: set[str]) -> bool:
+    return bool(triggers & AT_RISK_TRIGGERS)
+
+
+def strategic(ctx: TicketContext) -> bool:
+    return bool(ctx.account.flags & STRATEGIC_FLAGS) or ctx.account.arr >= STRATEGIC_ARR
+
+
+def hours_without_progress(ctx: TicketContext, now: datetime) -> float:
+    t = ctx.ticket
+    marks = [m for m in (t.created_at, t.last_public_reply_at, t.public_note_at, t.last_status_change_at) if m]
+    return (now - max(marks)).total_seconds() / 3600
+
+
+def revenue_share(policy: Policy, ctx: TicketContext) -> float:
+    return ctx.account.arr / policy.company_annual_revenue if policy.company_annual_revenue else 0.0
+
+
+def _holds(cond: ExecCondition, policy: Policy, ctx: TicketContext, triggers: set[str], now: datetime) -> bool:
+    days = ctx.account.days_to_renewal(now)
+    checks = [
+        not cond.account_flags or bool(ctx.account.flags & set(cond.account_flags)),
+        cond.min_arr is None or ctx.account.arr >= cond.min_arr,
+        cond.min_revenue_share is None or revenue_share(policy, ctx) >= cond.min_revenue_share,
+        cond.max_days_to_renewal is None or (days is not None and 0 <= days <= cond.max_days_to_renewal),
+        not cond.triggers or bool(triggers & set(cond.triggers)),
+        not cond.severities or ctx.severity in cond.severities,
+        not cond.issue_types or ctx.ticket.issue_type in cond.issue_types,
+        cond.hours_without_progress is None or hours_without_progress(ctx, now) >= cond.hours_without_progress,
+        cond.c_level_involved is None or ctx.ticket.c_level_involved == cond.c_level_involved,
+        cond.at_risk is None or at_risk(triggers) == cond.at_risk,
+    ]
+    return all(checks)
+
+
+def _shorthand(rule: ExecutiveRule, policy: Policy, ctx: TicketContext, triggers: set[str]) -> bool:
     arr = ctx.account.arr
-    share = arr / policy.company_annual_revenue if policy.company_annual_revenue else 0
     money = (rule.min_arr is not None and arr >= rule.min_arr) or (
-        rule.min_revenue_share is not None and share >= rule.min_revenue_share)
-    at_risk = bool(triggers & AT_RISK_TRIGGERS)
-    return (money and at_risk) or bool(triggers & set(rule.triggers)) or ctx.ticket.issue_type in rule.issue_types
+        rule.min_revenue_share is not None and revenue_share(policy, ctx) >= rule.min_revenue_share)
+    return (money and at_risk(triggers)) or bool(triggers & set(rule.triggers)) or \
+        ctx.ticket.issue_type in rule.issue_types
 
 
-def executive_roles(policy: Policy, ctx: TicketContext, trigger: str | None) -> list[str]:
-    triggers = set(ctx.ticket.triggers) | ({trigger} if trigger else set())
-    roles = [rule.role for rule in policy.executive_rules if _rule_applies(rule, policy, ctx, triggers)]
-    return list(dict.fromkeys(roles))
+def _applies(rule: ExecutiveRule, policy: Policy, ctx: TicketContext, triggers: set[str], now: datetime) -> bool:
+    return _shorthand(rule, policy, ctx, triggers) or any(_holds(c, policy, ctx, triggers, now) for c in rule.when)
+
+
+def executive_roles(policy: Policy, ctx: TicketContext, trigger: str | None, now: datetime | None = None
+                    ) -> list[tuple[str, str]]:
+    """(role, why) for every executive rule that applies."""
+    at = now or ctx.ticket.updated_at or ctx.ticket.created_at
+    triggers = triggers_of(ctx, trigger)
+    found: dict[str, str] = {}
+    for rule in policy.executive_rules:
+        if _applies(rule, policy, ctx, triggers, at):
+            found.setdefault(rule.role, rule.reason or "executive rule")
+    return list(found.items())
+
+
+@dataclass(frozen=True)
+class Covered:
+    roles: list[str]
+    notes: list[str]  # "ceo on leave until 3 Jan; coo covers"
+
+
+def with_coverage(policy: Policy, roles: list[str], now: datetime) -> Covered:
+    """Roles with anyone away swapped for their designated backup, and what the briefing says of it."""
+    today = now.date()
+    out: list[str] = []
+    notes: list[str] = []
+    for role in roles:
+        cover = next((c for c in policy.coverage if c.role == role and c.start <= today <= c.end), None)
+        if cover is None:
+            out.append(role)
+            continue
+        out.append(cover.backup)
+        notes.append(cover.note or f"{role} away until {cover.end:%d %b}; {cover.backup} covers")
+    return Covered(list(dict.fromkeys(out)), notes)
 
 
 def quiet_until(policy: Policy, severity: str, now: datetime) -> datetime | None:

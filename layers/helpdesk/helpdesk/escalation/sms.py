@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import gsm0338  # noqa: F401 - registers the "gsm03.38" codec
 
-from helpdesk.core.errors import ConflictError, TransientAwsError
+from helpdesk.core.errors import ConflictError
 from helpdesk.core.observability import metrics
 from helpdesk.sla.due import DueItem
 from helpdesk.sla.due_work import Done, Skip
+from helpdesk.tickets.records import Entry
 
 if TYPE_CHECKING:
+    from helpdesk.adapters.aws.notifier import Notifier
     from helpdesk.adapters.aws.store import Store
     from helpdesk.core.clock import Clock
     from helpdesk.tickets.context import TicketContext
@@ -111,15 +113,59 @@ class SmsLimiter:
         return allowed
 
 
+class SmsSender:
+    """Performs `sms` items: one page to one phone, inside its rate window, never to an opted-out number.
+
+    Throttling is retried by the due-work engine; an opted-out number is reported to ops once and the
+    recipient keeps getting the email briefing only."""
+
+    plan_bound = False
+
+    def __init__(self, store: Store, notifier: Notifier, topic_arn: str, clock: Clock, alerts: Any) -> None:
+        self.store = store
+        self.notifier = notifier
+        self.topic_arn = topic_arn
+        self.clock = clock
+        self.alerts = alerts
+        self.limiter = SmsLimiter(store)
+
+    def perform(self, item: DueItem, ctx: TicketContext | None) -> Done | Skip:
+        p, now = item.payload, self.clock.now()
+        if self.notifier.opted_out(p["phone"]):
+            return self._opted_out(item, now)
+        if not self.limiter.allow(p["phone"], f"#{item.ticket} {p.get('severity')} {p.get('level')}", now):
+            return Skip("held_for_digest")
+        attributes = {"kind": "sms", "sms_to": p["phone"], "level": p.get("level"), "role": p.get("roles") or [],
+                      "severity": p.get("severity"), "trigger": p.get("trigger"), "ticket": str(item.ticket)}
+        self.notifier.publish(self.topic_arn, subject="escalation", bodies={"default": p["text"], "sms": p["text"]},
+                              attributes=attributes)
+        metrics.add_metric(name="SmsSent", unit="Count", value=1)
+        entry = Entry(ticket=item.ticket or 0, at=now, kind="sms_sent", key=item.id.replace("#", "-")[:60],
+                      body=p["text"], level=p.get("level"), roles=list(p.get("roles") or []),
+                      severity=p.get("severity"), trigger=p.get("trigger"), phone=p["phone"])
+        return Done([self.store.tickets.add_entry(entry)], "sent")
+
+    def _opted_out(self, item: DueItem, now: datetime) -> Skip:
+        metrics.add_metric(name="SmsOptedOut", unit="Count", value=1)
+        self.alerts.tell(f"SMS recipient opted out (ticket #{item.ticket})",
+                         f"A phone on the {item.payload.get('level')} SMS route has opted out of SMS; it now gets the "
+                         f"email briefing only. Ask its owner to reply START, or change the route.",
+                         ticket=str(item.ticket))
+        entry = Entry(ticket=item.ticket or 0, at=now, kind="sms_opted_out", key=item.id.replace("#", "-")[:60],
+                      level=item.payload.get("level"), reason="the number opted out of SMS")
+        return Skip("opted_out", [self.store.tickets.add_entry(entry)])
+
+
 class SmsDigests:
     """At the end of a limited window: one SMS that lists everything held back."""
 
     plan_bound = False
 
-    def __init__(self, store: Store, clock: Clock, send: Any) -> None:
+    def __init__(self, store: Store, clock: Clock, notifier: Notifier, topic_arn: str) -> None:
         self.store = store
         self.clock = clock
-        self.send = send  # callable(phone, text, attributes) -> list of events; raises on failure
+        self.notifier = notifier
+        self.topic_arn = topic_arn
 
     def perform(self, item: DueItem, ctx: TicketContext | None) -> Done | Skip:
         window = item.sms_window or ""
@@ -130,9 +176,11 @@ class SmsDigests:
         text = gsm7(f"{len(held)} more escalations held back: " + ", ".join(held))
         if septets(text) > SMS_MAX:
             text = fit(text, SMS_MAX - 26).rsplit(",", 1)[0] + " ... see helpdesk tickets"
-        events = self.send(item.payload["phone"], text, {"level": "digest", "trigger": "sms_digest"})
-        if not events:
-            raise TransientAwsError("sms digest not sent")
+        phone = item.payload["phone"]
+        self.notifier.publish(self.topic_arn, subject="escalation", bodies={"default": text, "sms": text},
+                              attributes={"kind": "sms", "sms_to": phone, "level": "digest", "trigger": "sms_digest"})
+        metrics.add_metric(name="SmsSent", unit="Count", value=1)
         version = int(current.get("version") or 0)
         sent = [*(current.get("sent") or []), int(self.clock.now().timestamp())]
+        events = [{"kind": "sms_published", "ticket": None, "body": text, "to": phone, "level": "digest"}]
         return Done([self.store.sms_windows.clear_held(window, sent, version)], "sent", events=events)

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from helpdesk.core.errors import ConflictError, TransientAwsError
 from helpdesk.core.observability import logger, metric
+from helpdesk.escalation.impact import impact_of
+from helpdesk.escalation.watchers import progress_item
 from helpdesk.intake.arrival import Arrival
 from helpdesk.intake.entries import inbound_record, message_entry, recent_line, references, store_parts
 from helpdesk.intake.flood import (
@@ -43,6 +45,18 @@ if TYPE_CHECKING:
     from helpdesk.tickets.records import Entry
 
 MAX_NUMBER_RACES = 5
+
+
+C_LEVEL_TITLES = ("ceo", "cfo", "coo", "cto", "cio", "ciso", "cno", "cmo", "chief ", "president", "founder")
+
+
+def c_level_involved(classification: Classification, account: Account, sender: str) -> bool:
+    """A C-level person at the customer writes or is involved: the classifier saw it, or the sender is one of
+    the account's contacts with a C-level title."""
+    if "executive_involvement" in classification.triggers:
+        return True
+    contact = next((c for c in account.contacts if c.email and c.email == sender), None)
+    return bool(contact and contact.title.lower().startswith(C_LEVEL_TITLES))
 
 
 def level_above_first_step(policy: object, severity: str) -> str:
@@ -126,7 +140,9 @@ class TicketCreator:
             root_message_id=mail.message_id, thread_references=references(arrival),
             last_customer_message_id=mail.message_id, related_ticket=arrival.related_ticket,
             related_reason=arrival.related_reason,
-            health_watch=HealthWatch.model_validate(watch) if watch else None)
+            health_watch=HealthWatch.model_validate(watch) if watch else None,
+            impact=impact_of(mail.subject, mail.new_text), c_level_involved=c_level_involved(classification, account,
+                                                                                                arrival.sender))
 
     def _writes(self, arrival: Arrival, ticket: Ticket, entry: Entry, jobs: list[DueItem], account: Account,
                 suppressed: str | None, now: datetime) -> list[Write]:
@@ -136,6 +152,9 @@ class TicketCreator:
         writes = [s.store.inbound.record(record, now), s.store.tickets.create(ticket),
                   s.store.tickets.add_entry(entry), *(s.store.due.add(job) for job in jobs),
                   *(s.store.due.add(item) for item in plan_items(s.policy, number, targets, account, 1))]
+        watch = progress_item(number, now, s.policy)
+        if watch is not None:
+            writes.append(s.store.due.add(watch))
         if arrival.mail.message_id:
             writes.append(s.store.message_ids.link(arrival.mail.message_id, number))
         if not s.policy_saved:

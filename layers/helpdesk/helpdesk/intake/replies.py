@@ -15,7 +15,7 @@ from helpdesk.intake.outcome import Outcome
 from helpdesk.intake.participants import thread_addresses
 from helpdesk.messages.staff_notification import StaffNotifications
 from helpdesk.sla.due_work import done_count
-from helpdesk.sla.plans import reopen_items
+from helpdesk.sla.plans import reopen_plan
 from helpdesk.tickets.records import Entry, Ticket, TicketPatch
 
 if TYPE_CHECKING:
@@ -74,7 +74,8 @@ class ReplyThreader:
         writes: list[Write] = []
         if ticket.closed:
             # A reply inside the reopen window puts a resolved ticket back in front of people.
-            sets, items = reopen_items(s.policy, ticket.number, ticket.severity, ticket.plan_version + 1, now)
+            sets, items = reopen_plan(s.contexts.snapshots.get(ticket.policy_digest), ticket,
+                                      arrival.facts.account(arrival.sender), now)
             patch = patch.merge(TicketPatch(sets=sets, adds={"reopens": 1}))
             entry = Entry(ticket=ticket.number, at=now, kind="reopened", actor=ticket.requester,
                           reason="customer replied", previous_status=ticket.status)

@@ -12,6 +12,19 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from helpdesk.policy.durations import Duration
+from helpdesk.policy.escalations import (  # noqa: F401 - re-exported
+    NEXT_LEVEL,
+    AccountModifier,
+    Briefings,
+    ConditionName,
+    Cover,
+    EscalationStep,
+    ExecCondition,
+    ExecutiveRule,
+    Level,
+    ModifierCondition,
+    TriggerAction,
+)
 from helpdesk.policy.hours import (  # noqa: F401 - re-exported: the schema's public names
     ALWAYS_OPEN,
     WEEKDAYS,
@@ -54,56 +67,6 @@ class Severity(Strict):
     sms: bool = False  # whether escalations at this severity also page by SMS
 
 
-class Level(Strict):
-    name: str
-    roles: list[str]
-
-
-ConditionName = Literal["acknowledged", "first_response", "resolved"]
-
-
-class EscalationStep(Strict):
-    after: Duration
-    unless: ConditionName
-    level: str
-    repeat_every: Duration | None = None
-    repeat_times: int = Field(default=0, ge=0, le=50)
-
-
-class TriggerAction(Strict):
-    description: str = ""
-    escalate_to: str | None = None
-    after: Duration | None = None  # escalate only if the ticket is still unresolved this long after the trigger
-    raise_severity_to: str | None = None
-    notify: list[str] = Field(default_factory=list)
-
-
-class ExecutiveRule(Strict):
-    """Who in the C-suite hears about which tickets."""
-
-    role: str
-    min_arr: float | None = None
-    min_revenue_share: float | None = Field(default=None, gt=0, le=1)
-    triggers: list[str] = Field(default_factory=list)
-    issue_types: list[str] = Field(default_factory=list)
-
-
-class ModifierCondition(Strict):
-    account_flags: list[str] = Field(default_factory=list)
-    min_arr: float | None = None
-    customer_for_less_than: Duration | None = None
-    industries: list[str] = Field(default_factory=list)
-    triggers: list[str] = Field(default_factory=list)
-
-
-class AccountModifier(Strict):
-    """Targets scale by `factor` (0.5 means 50% faster) when any condition matches."""
-
-    description: str = ""
-    factor: float = Field(gt=0, le=1)
-    when: list[ModifierCondition]
-
-
 class Templates(Strict):
     """Template names per event; files are looked up in `override_dir` first, then the built-ins."""
 
@@ -144,6 +107,7 @@ class MaintenanceWindow(Strict):
 class Lifecycle(Strict):
     reopen_window: Duration = timedelta(days=7)  # a customer reply after this opens a new, linked ticket
     auto_close_after: Duration = timedelta(days=3)  # resolved tickets close on their own after this
+    replan_reopened_from: Literal["reopen", "original"] = "reopen"  # where a reopened ticket's clocks restart
 
 
 class Resolution(Strict):
@@ -179,6 +143,8 @@ class Policy(Strict):
     escalation: dict[str, list[EscalationStep]] = Field(default_factory=dict)
     triggers: dict[str, TriggerAction] = Field(default_factory=dict)
     executive_rules: list[ExecutiveRule] = Field(default_factory=list)
+    coverage: list[Cover] = Field(default_factory=list)  # executives on leave and who covers for them
+    briefings: Briefings = Briefings()
     modifiers: dict[str, AccountModifier] = Field(default_factory=dict)
     classifier: ClassifierRules
     thresholds: Thresholds = Thresholds()
@@ -203,7 +169,7 @@ class Policy(Strict):
         if self.default_severity not in names:
             yield f"default_severity: unknown severity {self.default_severity!r}"
         for check in (self._calendar_refs, self._escalation_refs, self._trigger_refs, self._classifier_refs,
-                      self._severity_lists, self._variant_refs):
+                      self._severity_lists, self._variant_refs, self._briefing_refs):
             yield from check(names)
 
     def _calendar_refs(self, names: dict[str, str]) -> Iterator[str]:
@@ -221,7 +187,7 @@ class Policy(Strict):
 
     def _trigger_refs(self, names: dict[str, str]) -> Iterator[str]:
         for tid, action in self.triggers.items():
-            if action.escalate_to and action.escalate_to not in self.levels:
+            if action.escalate_to and action.escalate_to not in (*self.levels, NEXT_LEVEL):
                 yield f"triggers.{tid}.escalate_to: unknown escalation level {action.escalate_to!r}"
             if action.raise_severity_to and action.raise_severity_to not in names:
                 yield f"triggers.{tid}.raise_severity_to: unknown severity {action.raise_severity_to!r}"
@@ -236,6 +202,14 @@ class Policy(Strict):
         floors = [*rules.industry_floor.values(), *rules.account_flag_floor.values()]
         yield from (f"classifier: unknown severity {sev!r}" for sev in [*thresholds, *floors, rules.default_severity]
                     if sev not in names)
+
+    def _briefing_refs(self, names: dict[str, str]) -> Iterator[str]:
+        calendar = self.briefings.commitment_calendar
+        if calendar and calendar != ALWAYS_OPEN and calendar not in self.calendars:
+            yield f"briefings.commitment_calendar: unknown calendar {calendar!r}"
+        for i, cover in enumerate(self.coverage):
+            if cover.role == cover.backup:
+                yield f"coverage.{i}.backup: a role cannot cover for itself"
 
     def _severity_lists(self, names: dict[str, str]) -> Iterator[str]:
         ids = ", ".join(self.severities)

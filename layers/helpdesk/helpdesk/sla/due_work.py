@@ -139,9 +139,10 @@ class DueWork:
         return DueItem.new(ticket, item_id, kind, now, payload, lease_owner=self.lease_owner,
                            lease_until=now + LEASE)
 
-    def claim(self, item: DueItem, owner: str | None = None) -> DueItem | None:
+    def claim(self, item: DueItem, owner: str | None = None, *, as_of: datetime | None = None) -> DueItem | None:
+        """Take the lease; `as_of` claims an item due a little later (merging it into work done now)."""
         now = self.clock.now()
-        return self.store.due.claim(item, owner or self.lease_owner, now, now + LEASE)
+        return self.store.due.claim(item, owner or self.lease_owner, as_of or now, now + LEASE)
 
     # -- running claimed items -------------------------------------------------------------------
 

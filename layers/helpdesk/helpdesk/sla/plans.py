@@ -14,7 +14,8 @@ from helpdesk.accounts.model import Account
 from helpdesk.policy.calendar import business_hours_for
 from helpdesk.policy.models import Policy
 from helpdesk.sla.due import DueItem
-from helpdesk.sla.targets import Targets, escalation_steps, next_update, warnings_for
+from helpdesk.sla.targets import Targets, due_fields, escalation_steps, next_update, plan, warnings_for
+from helpdesk.tickets.records import Ticket
 
 
 class _Plan:
@@ -57,23 +58,22 @@ def update_item(number: int, plan: int, seq: int, at: datetime) -> DueItem:
     return DueItem.new(number, f"p{plan}#update#{seq:04d}", "update", at, {"plan": plan, "seq": seq})
 
 
-def reopen_items(policy: Policy, number: int, severity_id: str, plan: int, now: datetime
-                 ) -> tuple[dict[str, Any], list[DueItem]]:
-    """Back in front of people: a fresh resolution target from now, and updates resume.
+def reopen_plan(policy: Policy, ticket: Ticket, account: Account, now: datetime
+                ) -> tuple[dict[str, Any], list[DueItem]]:
+    """Back in front of people: every clock, warning and chain step planned again, in business time
+    with the account's factors, from the reopen (or from the original opening, as the policy says).
 
     Returns the ticket fields to set and the new plan's items.
     """
-    sets: dict[str, Any] = {"status": "investigating", "reopened_at": now, "plan_version": plan,
-                            "resolved_at": None, "closed_at": None}
-    items: list[DueItem] = []
-    severity = policy.severities.get(severity_id)
-    if severity is not None:
-        resolution_due = now + severity.resolution
-        sets["resolution_due"] = resolution_due
-        items.append(DueItem.new(number, f"p{plan}#breach#resolution", "breach", resolution_due,
-                                 {"plan": plan, "clock": "resolution"}))
-        if severity.update_every:
-            items.append(update_item(number, plan, 1, now + severity.update_every))
+    plan_no = ticket.plan_version + 1
+    start = now if policy.lifecycle.replan_reopened_from == "reopen" else ticket.created_at
+    targets = plan(policy, ticket.severity, start, account, ticket.triggers)
+    sets: dict[str, Any] = {"status": "investigating", "reopened_at": now, "plan_version": plan_no,
+                            "resolved_at": None, "closed_at": None, "clock_start": start, "paused_seconds": 0,
+                            "chain_stopped_at": None, **due_fields(targets)}
+    items = plan_items(policy, ticket.number, targets, account, plan_no,
+                       first_response_open=not ticket.first_response_at, workaround_open=not ticket.workaround_at,
+                       skip_before=now)
     return sets, items
 
 

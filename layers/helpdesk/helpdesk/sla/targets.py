@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from helpdesk.accounts.model import Account
 from helpdesk.policy.calendar import business_hours_for
+from helpdesk.policy.escalations import ALL_CLOCKS
 from helpdesk.policy.models import ALWAYS_OPEN, ModifierCondition, Policy
 
 
@@ -26,6 +27,10 @@ class Targets:
     timezone: str
     clock: str
     paused: timedelta = timedelta(0)  # clock time spent waiting on the customer, added to every target
+    factors: dict[str, float] = field(default_factory=dict)  # per clock: a modifier names the clocks it scales
+
+    def factor_for(self, clock: str) -> float:
+        return self.factors.get(clock, self.factor)
 
     def due(self, policy: Policy, account: Account, duration: timedelta) -> datetime:
         """When `duration` of this ticket's clock has run, counting from opening and skipping pauses."""
@@ -63,6 +68,12 @@ def applicable_modifiers(policy: Policy, account: Account, triggers: Iterable[st
             if any(_condition_matches(c, account, found, now) for c in mod.when)]
 
 
+def clock_factors(policy: Policy, modifiers: list[str]) -> dict[str, float]:
+    """The strongest applicable factor for each clock, among the modifiers that name that clock."""
+    return {clock: min([policy.modifiers[m].factor for m in modifiers if clock in policy.modifiers[m].clocks],
+                       default=1.0) for clock in ALL_CLOCKS}
+
+
 def timezone_of(policy: Policy, severity_id: str) -> str:
     sev = policy.severities[severity_id]
     for name in (sev.clock, sev.hours_calendar):
@@ -80,7 +91,8 @@ def plan(policy: Policy, severity_id: str, opened_at: datetime, account: Account
     """
     sev = policy.severities[severity_id]
     modifiers = applicable_modifiers(policy, account, triggers, opened_at)
-    factor = min([policy.modifiers[m].factor for m in modifiers], default=1.0)
+    factors = clock_factors(policy, modifiers)
+    factor = min(factors.values(), default=1.0)
     flags = account.flags
     clock = business_hours_for(policy, sev.clock, severity=severity_id, account_flags=flags)
     after_hours = False
@@ -89,7 +101,7 @@ def plan(policy: Policy, severity_id: str, opened_at: datetime, account: Account
         hours = business_hours_for(policy, sev.hours_calendar, severity=severity_id, account_flags=flags)
         if not hours.is_open(opened_at):
             after_hours, first = True, sev.first_response_after_hours
-    first = first * factor
+    first = first * factors["first_response"]
     return Targets(
         severity=severity_id,
         opened_at=opened_at,
@@ -98,12 +110,14 @@ def plan(policy: Policy, severity_id: str, opened_at: datetime, account: Account
         after_hours=after_hours,
         first_response=first,
         first_response_due=clock.add(opened_at, first + paused),
-        update_every=sev.update_every * factor if sev.update_every else None,
-        workaround_due=clock.add(opened_at, sev.workaround * factor + paused) if sev.workaround else None,
-        resolution_due=clock.add(opened_at, sev.resolution * factor + paused),
+        update_every=sev.update_every * factors["update"] if sev.update_every else None,
+        workaround_due=clock.add(opened_at, sev.workaround * factors["workaround"] + paused)
+        if sev.workaround else None,
+        resolution_due=clock.add(opened_at, sev.resolution * factors["resolution"] + paused),
         timezone=timezone_of(policy, severity_id),
         clock=sev.clock,
         paused=paused,
+        factors=factors,
     )
 
 
@@ -137,7 +151,7 @@ def escalation_steps(policy: Policy, targets: Targets, account: Account) -> list
     for index, step in enumerate(policy.escalation.get(targets.severity, [])):
         for repeat in range(step.repeat_times + 1):
             delay = step.after + (step.repeat_every or timedelta(0)) * repeat
-            at = targets.due(policy, account, delay * targets.factor)
+            at = targets.due(policy, account, delay * targets.factor_for("escalation"))
             level = policy.levels[step.level].name
             out.append(Milestone("escalation", at, f"escalate to {step.level} ({level}) unless {step.unless}",
                                  level=step.level, condition=step.unless, step=index, repeat=repeat))
@@ -149,7 +163,7 @@ def warnings_for(policy: Policy, targets: Targets, account: Account) -> list[Mil
     sev = policy.severities[targets.severity]
     out = []
     clocks = [("first_response", targets.first_response)]
-    clocks.append(("resolution", sev.resolution * targets.factor))
+    clocks.append(("resolution", sev.resolution * targets.factor_for("resolution")))
     for name, target in clocks:
         for fraction in policy.thresholds.breach_warnings:
             at = targets.due(policy, account, target * fraction)

@@ -67,13 +67,14 @@ HEADERS = {
 
 class SurveyService:
     def __init__(self, ops: TicketOps, escalator: Escalator, feedback: FeedbackNotifier, blobs: BlobStore,
-                 tokens: SurveyTokens, team_name: str) -> None:
+                 tokens: SurveyTokens, team_name: str, extra_routes: Any = None) -> None:
         self.ops = ops
         self.escalator = escalator
         self.feedback = feedback
         self.blobs = blobs
         self.tokens = tokens
         self.team_name = team_name
+        self.extra_routes = extra_routes
         self.app = self._routes()
 
     def _routes(self) -> Any:
@@ -93,6 +94,9 @@ class SurveyService:
             form = _form(app.current_event.raw_event)
             return respond(self.comment(form.get("t", ""), form.get("comment", "")))
 
+        if self.extra_routes is not None:
+            self.extra_routes(app, respond)  # the one-tap escalation acknowledgment shares this URL
+
         @app.not_found
         def elsewhere(exc: Exception) -> Response:
             return respond(self.error_page(405))
@@ -103,6 +107,7 @@ class SurveyService:
         try:
             if not isinstance(event, dict) or not isinstance(event.get("requestContext"), dict):
                 raise SurveyRequestError("not_a_function_url_event", 405)
+            self._learn_own_url(event)
             return dict(self.app.resolve(event, None))
         except SurveyRequestError as exc:
             logger.info("survey_rejected", extra={"reason": exc.reason, "status": exc.status})
@@ -114,6 +119,13 @@ class SurveyService:
         except Exception as exc:  # noqa: BLE001 - a page, never a stack trace
             logger.error("survey_failed", extra={"error_type": type(exc).__name__})
             return self.error_page(500)
+
+    def _learn_own_url(self, event: dict[str, Any]) -> None:
+        """This function's public URL, for the links its escalations carry (its template cannot name it)."""
+        domain = str(event["requestContext"].get("domainName") or "")
+        if domain and not self.escalator.public_url:
+            scheme = "http" if domain.startswith(("127.", "localhost")) else "https"
+            self.escalator.public_url = f"{scheme}://{domain}"
 
     # -- a click --------------------------------------------------------------------------------
 

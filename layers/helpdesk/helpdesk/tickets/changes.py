@@ -18,7 +18,7 @@ from helpdesk.core.errors import HelpdeskError
 from helpdesk.core.observability import metric, metrics
 from helpdesk.policy.calendar import business_hours_for
 from helpdesk.sla.due import DueItem
-from helpdesk.sla.plans import business_elapsed, plan_items, reopen_items
+from helpdesk.sla.plans import business_elapsed, plan_items, reopen_plan
 from helpdesk.sla.targets import Targets, due_fields
 from helpdesk.tickets.records import CLOSED, STATUSES, ClockOutcome, TicketPatch
 
@@ -109,7 +109,7 @@ def set_status(status: str, actor: str, planner: ResolutionPlanner) -> Builder:
         result = Change(entry={"kind": "status_changed", "actor": actor, "from_value": previous,
                                "to_value": status, "status": status},
                         progress=f"Status changed from {previous} to {status}")
-        result.sets["status"] = status
+        result.sets.update(status=status, last_status_change_at=now)
         if status != "pending" and not ctx.ticket.acknowledged_at:
             result.sets.update(acknowledged_at=now, acknowledged_by=actor)
         _pause_or_resume(ctx, previous, status, now, result)
@@ -202,6 +202,16 @@ def set_field(name: str, value: Any, actor: str, progress: str | None = None) ->
     return change
 
 
+def add_need(need: str, actor: str) -> Builder:
+    """A resource the team needs (people, tools, authority): listed in every later briefing."""
+    def change(ctx: TicketContext, now: datetime) -> Change:
+        needs = [*ctx.ticket.needs, need.strip()[:200]][-10:]
+        return Change({"needs": needs}, {"kind": "need_added", "actor": actor, "value": need.strip()[:200]},
+                      progress=f"Asked for: {need.strip()[:120]}")
+
+    return change
+
+
 def add_tag(tag: str, actor: str) -> Builder:
     def change(ctx: TicketContext, now: datetime) -> Change:
         return Change(entry={"kind": "tagged", "actor": actor, "tag": tag}, adds={"tags": {tag}})
@@ -214,7 +224,7 @@ def reopen(actor: str, reason: str) -> Builder:
     def change(ctx: TicketContext, now: datetime) -> Change:
         if not ctx.closed:
             return Change(entry={"kind": "reopen_skipped", "actor": actor, "reason": reason})
-        sets, items = reopen_items(ctx.policy, ctx.number, ctx.severity, ctx.ticket.plan_version + 1, now)
+        sets, items = reopen_plan(ctx.policy, ctx.ticket, ctx.account, now)
         metrics.add_metric(name="TicketsReopened", unit="Count", value=1)
         return Change(sets, {"kind": "reopened", "actor": actor, "reason": reason, "previous_status": ctx.status},
                       items, progress=f"Reopened: {reason}", adds={"reopens": 1})

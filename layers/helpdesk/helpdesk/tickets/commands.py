@@ -95,6 +95,8 @@ COMMANDS: dict[str, Spec] = {spec.name: spec for spec in [
     Spec("update", "#update <text>", "the status line customers see in their regular updates", _needs_text("update"),
          lambda ops, arg, actor: changes.note(arg, actor, public=True)),
     Spec("escalate", "#escalate L2 <reason>", "escalate by hand", _check_escalate, lambda ops, arg, actor: None),
+    Spec("need", "#need <what>", "a resource the escalation briefings should ask for", _needs_text("need"),
+         lambda ops, arg, actor: changes.add_need(arg, actor)),
     Spec("rootcause", "#rootcause <text>", "recorded for the resolution summary", _needs_text("rootcause"),
          lambda ops, arg, actor: changes.set_field("root_cause", arg, actor)),
     Spec("prevention", "#prevention <text>", "recorded for the resolution summary", _needs_text("prevention"),

@@ -39,7 +39,8 @@ class TicketContext:
         return self.ticket.severity
 
     def targets(self) -> Targets:
-        return plan(self.policy, self.ticket.severity, self.ticket.created_at, self.account, self.ticket.triggers,
+        start = self.ticket.clock_start or self.ticket.created_at
+        return plan(self.policy, self.ticket.severity, start, self.account, self.ticket.triggers,
                     timedelta(seconds=self.ticket.paused_seconds))
 
     def condition_met(self, condition: str | None) -> bool:

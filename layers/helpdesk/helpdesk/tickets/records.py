@@ -49,6 +49,7 @@ class Ticket(BaseModel):
     incident: str | None = None
 
     created_at: datetime
+    clock_start: datetime | None = None  # where the clocks count from: the opening, or the last reopen
     updated_at: datetime | None = None
     version: int = 1
     plan_version: int = 1
@@ -107,8 +108,14 @@ class Ticket(BaseModel):
     reopens: int = 0
     escalations: int = 0
     escalations_done: set[str] = Field(default_factory=set)
-    escalation_level: str | None = None
+    escalation_level: str | None = None  # the highest level briefed so far; briefings never step down
     last_escalated_at: datetime | None = None
+    briefed_at: dict[str, datetime] = Field(default_factory=dict)  # per level, the last briefing
+    executive_acks: dict[str, datetime] = Field(default_factory=dict)  # per level, a one-tap acknowledgment
+    impact: dict[str, Any] = Field(default_factory=dict)  # figures from the customer's words (money, people)
+    needs: list[str] = Field(default_factory=list)  # resources staff asked for (`#need`)
+    c_level_involved: bool = False
+    last_status_change_at: datetime | None = None
     health_watch: HealthWatch | None = None
 
     csat: int | None = None

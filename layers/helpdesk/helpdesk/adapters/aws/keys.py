@@ -16,6 +16,7 @@
 | SMS window      | SMSLIMIT#<hash>     | LIMIT (and its DUE# items) |
 | incident        | INCIDENT#<n>        | META, ENTRY#..., DUE#...   |
 | digest          | DIGEST#<what>       | DUE#...                    |
+| ack link        | ACKLINK#<id>        | ACKLINK                    |
 
 Due work carries `due_shard` and `due_at` only while pending, which makes the DueWork index sparse.
 Tickets carry `state_key` (`open` or `resolved#YYYY-MM`) and `state_at` for the ByState index.
@@ -85,6 +86,10 @@ def sms_window_key(window: str) -> Key:
 
 def digest_pk(what: str) -> str:
     return f"DIGEST#{what}"
+
+
+def ack_link_key(link_id: str) -> Key:
+    return (f"ACKLINK#{link_id}", "ACKLINK")
 
 
 def incident_pk(number: int) -> str:

@@ -36,3 +36,12 @@ class Notifier:
             raise_if_transient(exc, "sns.publish")
             raise PermanentSendError(f"sns.publish: {exc.response.get('Error', {}).get('Code')}") from exc
         return str(response["MessageId"])
+
+    def opted_out(self, phone: str) -> bool:
+        """Whether the number opted out of SMS from this account (SNS refuses to deliver to it)."""
+        try:
+            response = self.sns.check_if_phone_number_is_opted_out(phoneNumber=phone)
+        except ClientError as exc:
+            raise_if_transient(exc, "sns.check_if_phone_number_is_opted_out")
+            return False  # an answer we cannot read: try the send; its own error says what went wrong
+        return bool(response.get("isOptedOut"))

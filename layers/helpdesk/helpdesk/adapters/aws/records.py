@@ -13,6 +13,7 @@ from helpdesk.adapters.aws.keys import (
     COUNTER_KEY,
     account_key,
     account_limit_key,
+    ack_link_key,
     inbound_key,
     message_id_key,
     policy_key,
@@ -23,6 +24,7 @@ from helpdesk.adapters.aws.keys import (
 from helpdesk.adapters.aws.table import Table, Update, Write, put
 from helpdesk.core.clock import iso
 from helpdesk.core.errors import ConflictError
+from helpdesk.escalation.ack_links import AckLink
 from helpdesk.intake.records import InboundRecord, SenderRecord
 
 INBOUND_RETENTION = timedelta(days=400)
@@ -199,3 +201,24 @@ class SmsWindows:
     def clear_held(window: str, sent: list[int], version: int) -> Write:
         return Update(*sms_window_key(window), sets={"held": [], "version": version + 1, "sent": sent},
                       condition="#version = :v", values={":v": version}, label="sms_window").write()
+
+
+class AckLinks:
+    """One-tap acknowledgment links; they expire on their own (TTL) some days after their expiry."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    @staticmethod
+    def save(link: AckLink) -> Write:
+        pk, sk = ack_link_key(link.id)
+        item = {"PK": pk, "SK": sk, "type": "ack_link", **to_attributes(link),
+                "expires_at": int((link.valid_until + timedelta(days=30)).timestamp())}  # the table's TTL
+        return put(item)
+
+    def get(self, link_id: str) -> AckLink | None:
+        item = self.table.get_many([ack_link_key(link_id)]).get(ack_link_key(link_id))
+        return AckLink.model_validate(item) if item else None
+
+    def used(self, link: AckLink, now: datetime) -> Write:
+        return Update(*ack_link_key(link.id), sets={"used_at": iso(now)}, condition="attribute_exists(PK)").write()

@@ -24,6 +24,7 @@ from helpdesk.adapters.aws.keys import (
 )
 from helpdesk.adapters.aws.records import (
     Accounts,
+    AckLinks,
     Counter,
     InboundRecords,
     MessageIds,
@@ -134,6 +135,7 @@ class Store:
         self.policies = PolicySnapshots(table)
         self.counter = Counter(table)
         self.sms_windows = SmsWindows(table)
+        self.ack_links = AckLinks(table)
 
     def lookup(self) -> Lookup:
         return Lookup(self.table)

@@ -1,0 +1,69 @@
+"""Escalations that come from silence: an executive who does not acknowledge within the commitment,
+and a ticket with no significant progress (no public update or status change) for too long."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from helpdesk.core.clock import Clock, iso, parse_iso
+from helpdesk.escalation.routing import hours_without_progress
+from helpdesk.sla.due import DueItem
+from helpdesk.sla.due_work import Defer, Done, Skip
+
+if TYPE_CHECKING:
+    from helpdesk.escalation.escalator import Escalator
+    from helpdesk.tickets.context import TicketContext
+
+PROGRESS_ID = "progress"
+
+
+def progress_item(number: int, opened: datetime, ctx_policy: object) -> DueItem | None:
+    """The first no-progress check of a new ticket, when the policy asks for one."""
+    window = ctx_policy.briefings.no_progress_after  # type: ignore[attr-defined]
+    return DueItem.new(number, PROGRESS_ID, "progress_check", opened + window) if window else None
+
+
+class ExecutiveAckCheck:
+    """At the end of the commitment: if nobody acknowledged the briefing, escalate one level up."""
+
+    plan_bound = False
+
+    def __init__(self, escalator: Escalator, clock: Clock) -> None:
+        self.escalator = escalator
+        self.clock = clock
+
+    def perform(self, item: DueItem, ctx: TicketContext | None) -> Done | Skip:
+        assert ctx is not None
+        level, briefed = item.payload["level"], parse_iso(item.payload["briefed_at"])
+        acked = ctx.ticket.executive_acks.get(level)
+        owned = ctx.ticket.chain_stopped_at is not None and ctx.ticket.chain_stopped_at >= briefed
+        if ctx.closed or owned or (acked is not None and acked >= briefed):
+            return Skip("acknowledged")  # one tap on the briefing, or staff took the ticket since
+        number = ctx.number
+        return Done(outcome="unanswered", then=lambda: self.escalator.raise_trigger(
+            number, "executive_unanswered", f"{level}-{iso(briefed)}"))
+
+
+class NoProgressCheck:
+    """No public update or status change for the policy's window: the ticket escalates one level."""
+
+    plan_bound = False
+
+    def __init__(self, escalator: Escalator, clock: Clock) -> None:
+        self.escalator = escalator
+        self.clock = clock
+
+    def perform(self, item: DueItem, ctx: TicketContext | None) -> Defer | Skip:
+        assert ctx is not None
+        window = ctx.policy.briefings.no_progress_after
+        if ctx.closed or window is None:
+            return Skip("closed" if ctx.closed else "not_watched")
+        now = self.clock.now()
+        idle = hours_without_progress(ctx, now) * 3600
+        if idle < window.total_seconds():
+            last = now.timestamp() - idle
+            return Defer(datetime.fromtimestamp(last + window.total_seconds(), tz=now.tzinfo), "progress made",
+                         replan=True)
+        self.escalator.raise_trigger(ctx.number, "no_progress", iso(now))
+        return Defer(now + window, "escalated for no progress; watching again", replan=True)
