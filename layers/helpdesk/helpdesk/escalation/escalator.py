@@ -19,7 +19,7 @@ from helpdesk.escalation.ack_links import AckLink, new_link_id
 from helpdesk.escalation.briefing import Briefing, briefing_text
 from helpdesk.escalation.chat import chat_message
 from helpdesk.escalation.impact import short_impact
-from helpdesk.escalation.reasons import REASON_KINDS, Reason, already_told, effective_level, higher, reason_of
+from helpdesk.escalation.reasons import REASON_KINDS, Reason, already_told, effective_level, higher, rank, reason_of
 from helpdesk.escalation.routing import executive_roles, quiet_until, with_coverage
 from helpdesk.escalation.sms import SMS_MAX, fit, gsm7, septets, window_of
 from helpdesk.sla.due import DueItem
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from helpdesk.tickets.context import TicketContext
 
 MERGE_MARGIN = timedelta(minutes=1)
+LOWER_FIRST = timedelta(seconds=1)  # a higher level waits for the next sweep, after the lower one
 MILESTONE_KINDS = {"breach": "{clock} target", "escalation": "escalation to {level}"}
 
 
@@ -71,6 +72,8 @@ class Escalator:
             return Defer(last + window + MERGE_MARGIN, f"{level} was briefed {int((now - last).total_seconds() // 60)}"
                                                        f" min ago")
         pending = self._pending(ctx, item)
+        if _lower_level_due(ctx, pending, level, now):
+            return Defer(now + LOWER_FIRST, "a lower level is briefed first")
         siblings = self._siblings(ctx, pending, level, now)
         return self._brief(item, ctx, level, [reason, *(r for _, r in siblings)], siblings, pending, now)
 
@@ -83,6 +86,19 @@ class Escalator:
 
     def raise_trigger(self, number: int, trigger: str, occurrence: str = "1", **extra: str) -> Performed | None:
         """Record a trigger as due work and perform it now (the sweeper retries if this fails)."""
+        item = self._record(number, trigger, occurrence, extra)
+        return self.due.run_now(item) if item else None
+
+    def raise_triggers(self, number: int, fired: list[tuple[str, str]]) -> None:
+        """Several triggers from one message: all recorded first, so one briefing per level carries them."""
+        policy = self.due.contexts.policy
+        items = [item for trigger, occurrence in fired if (item := self._record(number, trigger, occurrence, {}))]
+        wanted = {name: action.escalate_to or "" for name, action in policy.triggers.items()}
+        for item in sorted(items, key=lambda i: rank(policy, wanted.get(i.payload["trigger"], ""))):
+            self.due.run_now(item)  # lower levels first; one merged into an earlier briefing is not claimable
+
+    def _record(self, number: int, trigger: str, occurrence: str, extra: dict[str, str]) -> DueItem | None:
+        """The trigger's due item, if it is new and due now; a delayed one is left to the sweeper."""
         now = self.clock.now()
         action = self.due.contexts.policy.triggers.get(trigger)
         delay = action.after if action and action.after and "level" not in extra else None
@@ -90,9 +106,7 @@ class Escalator:
                            {"trigger": trigger, **extra})
         if not self.store.due.put_once(item):
             return None  # this trigger already fired for this occurrence
-        if delay:
-            return None  # the sweeper escalates then, if the ticket is still open
-        return self.due.run_now(item)
+        return None if delay else item
 
     # -- gathering -----------------------------------------------------------------------------
 
@@ -243,6 +257,20 @@ def commitment_due(ctx: TicketContext, now: datetime) -> datetime:
         open_now = business_hours_for(ctx.policy, name, severity=ctx.severity).is_open(now)
         return now + (briefings.executive_ack_within if open_now else briefings.executive_ack_after_hours)
     return now + briefings.executive_ack_within
+
+
+def _lower_level_due(ctx: TicketContext, pending: list[DueItem], level: str, now: datetime) -> bool:
+    """Is a reason for a lower level runnable now? It goes first, so briefings climb in order."""
+    for other in pending:
+        if other.kind not in REASON_KINDS or other.due_at > now:
+            continue
+        reason = reason_of(other, ctx)
+        if isinstance(reason, str):
+            continue
+        lower = effective_level(ctx, reason.level)
+        if rank(ctx.policy, lower) < rank(ctx.policy, level) and not already_told(ctx, reason, lower):
+            return True
+    return False
 
 
 def _next_milestone(pending: list[DueItem], ctx: TicketContext, now: datetime) -> tuple[str, datetime] | None:

@@ -63,8 +63,12 @@ def _chain_reason(item: DueItem, ctx: TicketContext) -> Reason | str:
     unless = item.payload.get("unless")
     if item.plan != ctx.ticket.plan_version or ctx.status == "pending" or ctx.condition_met(unless):
         return "condition_met"
-    step = f"chain:{item.payload.get('step')}:{item.payload.get('repeat')}"
-    return Reason(item.payload["level"], "chain", WAITING_FOR.get(str(unless), "overdue"), step)
+    level, repeat = item.payload["level"], item.payload.get("repeat") or 0
+    reached = ctx.ticket.escalation_level
+    if not repeat and reached and rank(ctx.policy, level) <= rank(ctx.policy, reached):
+        return "level_already_briefed"  # a first chain step adds nothing for a level that already knows
+    step = f"chain:{item.payload.get('step')}:{repeat}"
+    return Reason(level, "chain", WAITING_FOR.get(str(unless), "overdue"), step)
 
 
 def _set_level_reason(item: DueItem) -> Reason:

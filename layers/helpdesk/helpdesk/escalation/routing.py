@@ -37,10 +37,14 @@ def strategic(ctx: TicketContext) -> bool:
     return bool(ctx.account.flags & STRATEGIC_FLAGS) or ctx.account.arr >= STRATEGIC_ARR
 
 
-def hours_without_progress(ctx: TicketContext, now: datetime) -> float:
+def last_progress_at(ctx: TicketContext) -> datetime:
+    """Significant progress: opening, a public reply or note, or a status change (not our cadence mail)."""
     t = ctx.ticket
-    marks = [m for m in (t.created_at, t.last_public_reply_at, t.public_note_at, t.last_status_change_at) if m]
-    return (now - max(marks)).total_seconds() / 3600
+    return max(m for m in (t.created_at, t.last_public_reply_at, t.public_note_at, t.last_status_change_at) if m)
+
+
+def hours_without_progress(ctx: TicketContext, now: datetime) -> float:
+    return (now - last_progress_at(ctx)).total_seconds() / 3600
 
 
 def revenue_share(policy: Policy, ctx: TicketContext) -> float:

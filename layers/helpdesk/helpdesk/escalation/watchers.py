@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from helpdesk.core.clock import Clock, iso, parse_iso
-from helpdesk.escalation.routing import hours_without_progress
+from helpdesk.escalation.routing import last_progress_at
+from helpdesk.policy.calendar import business_hours_for
 from helpdesk.sla.due import DueItem
 from helpdesk.sla.due_work import Defer, Done, Skip
 
@@ -56,14 +57,18 @@ class NoProgressCheck:
 
     def perform(self, item: DueItem, ctx: TicketContext | None) -> Defer | Skip:
         assert ctx is not None
-        window = ctx.policy.briefings.no_progress_after
+        briefings = ctx.policy.briefings
+        window = briefings.no_progress_after
         if ctx.closed or window is None:
             return Skip("closed" if ctx.closed else "not_watched")
         now = self.clock.now()
-        idle = hours_without_progress(ctx, now) * 3600
-        if idle < window.total_seconds():
-            last = now.timestamp() - idle
-            return Defer(datetime.fromtimestamp(last + window.total_seconds(), tz=now.tzinfo), "progress made",
-                         replan=True)
+        # Measured on the ticket's own clock, so a quiet holiday weekend is not "no progress".
+        targets = ctx.targets()
+        clock = business_hours_for(ctx.policy, targets.clock, severity=ctx.severity, account_flags=ctx.account.flags)
+        last = last_progress_at(ctx)
+        if clock.elapsed(last, now) < window:
+            return Defer(clock.add(last, window), "progress made", replan=True)
+        if briefings.no_progress_for and ctx.severity not in briefings.no_progress_for:
+            return Defer(clock.add(now, window), "severity not watched for progress", replan=True)
         self.escalator.raise_trigger(ctx.number, "no_progress", iso(now))
-        return Defer(now + window, "escalated for no progress; watching again", replan=True)
+        return Defer(clock.add(now, window), "escalated for no progress; watching again", replan=True)

@@ -114,10 +114,12 @@ def raise_triggers(services: IntakeServices, number: int, fired: list[str], acco
     """Escalate what a message fired; repeat contacts at most once per account and policy window."""
     now = services.clock.now()
     window = services.policy.thresholds.repeat_contacts.within
+    raised = []
     for trigger in fired:
         if trigger == "repeat_contacts":
             if not services.store.accounts.claim_once(repeat_scope(account, sender), trigger, now + window, now):
                 continue
-            services.escalator.raise_trigger(number, trigger, now.strftime("%Y%m%d%H%M"))
+            raised.append((trigger, now.strftime("%Y%m%d%H%M")))
         else:
-            services.escalator.raise_trigger(number, trigger, occurrence)
+            raised.append((trigger, occurrence))
+    services.escalator.raise_triggers(number, raised)

@@ -90,6 +90,7 @@ class Briefings(Strict):
     merge_window: Duration = timedelta(minutes=5)  # one briefing per ticket and level within this
     merge_ahead: Duration = timedelta(minutes=2)  # steps falling due this soon join the briefing going out
     no_progress_after: Duration | None = timedelta(hours=24)  # no public update or status change: one level up
+    no_progress_for: list[str] = Field(default_factory=list)  # severities watched; empty watches all
     renewal_at_risk_within: Duration = timedelta(days=90)
     executive_ack_within: Duration = timedelta(hours=2)  # in business hours
     executive_ack_after_hours: Duration = timedelta(hours=4)

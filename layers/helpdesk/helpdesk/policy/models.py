@@ -204,6 +204,9 @@ class Policy(Strict):
                     if sev not in names)
 
     def _briefing_refs(self, names: dict[str, str]) -> Iterator[str]:
+        for severity in self.briefings.no_progress_for:
+            if severity not in self.severities:
+                yield f"briefings.no_progress_for: unknown severity {severity!r}"
         calendar = self.briefings.commitment_calendar
         if calendar and calendar != ALWAYS_OPEN and calendar not in self.calendars:
             yield f"briefings.commitment_calendar: unknown calendar {calendar!r}"

@@ -17,6 +17,7 @@ from helpdesk.sla.due_work import DueWork, Performed, new_lease_owner
 if TYPE_CHECKING:
     from helpdesk.adapters.aws.store import Store
     from helpdesk.core.clock import Clock
+    from helpdesk.sla.due import DueItem
 
 SAFETY_MS = 10_000  # stop claiming when less than this is left, so a claimed item can finish
 
@@ -48,20 +49,23 @@ class Sweeper:
         owner = new_lease_owner()
         now = self.clock.now()
         oldest = now
+        items: list[DueItem] = []
         for shard in range(self.store.due_shards):
-            items = self.store.due.due_now(shard, self.clock.now())
-            report.items_read += len(items)
-            for item in items:
-                report.seen += 1
-                oldest = min(oldest, item.planned)
-                if remaining_ms() < SAFETY_MS:
-                    report.stopped_early = True
-                    break
-                claimed = self.due.claim(item, owner)
-                if claimed is None:
-                    continue  # someone else holds it, or it was done meanwhile
-                report.claimed += 1
-                report.performed.append(self.due.run(claimed))
+            items += self.store.due.due_now(shard, self.clock.now())
+        report.items_read = len(items)
+        # Across shards, in the order work was first due: held work released together runs a
+        # chain's lower level first, so briefings climb in order.
+        for item in sorted(items, key=lambda i: (i.planned, i.id)):
+            report.seen += 1
+            oldest = min(oldest, item.planned)
+            if remaining_ms() < SAFETY_MS:
+                report.stopped_early = True
+                break
+            claimed = self.due.claim(item, owner)
+            if claimed is None:
+                continue  # someone else holds it, or it was done meanwhile
+            report.claimed += 1
+            report.performed.append(self.due.run(claimed))
         report.lag_seconds = round((now - oldest).total_seconds(), 1)
         metrics.add_metric(name="SweeperLagSeconds", unit="Seconds", value=report.lag_seconds)
         metrics.add_metric(name="SweeperItemsPerformed", unit="Count", value=len(report.performed))
