@@ -1,6 +1,6 @@
 """Labelled mail for measuring the classifier, and the fixed split between tuned and held-out mail.
 
-Three sources, one `Example` shape:
+Four sources, one `Example` shape:
 
 - tests/classifier/examples.yaml: the project's first examples. The phrase rules were tuned on all of
   them, so all of them are in the tuned part.
@@ -8,6 +8,8 @@ Three sources, one `Example` shape:
 - tests/fixtures/labelled/support-emails.yaml: 240 emails labelled apart from this code (see its README).
   Their `severity` is impact alone; the expected verdict under a preset is that impact raised by the
   preset's own `raise_severity_to` for each labelled trigger.
+- tests/fixtures/labelled-more/*.yaml: 320 more emails in the same format and under the same rules,
+  written for this project before the second round of classifier work (see its README).
 
 The split was fixed before any tuning: an example is held out when sha256("split:" + id) modulo 5 is
 3 or 4 (about 40%). Held-out mail is only ever scored in aggregate; tuning looks at the tuned part.
@@ -29,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_EXAMPLES = ROOT / "tests" / "classifier" / "examples.yaml"
 ADVERSARIAL = ROOT / "tests" / "classifier" / "adversarial.yaml"
 LABELLED = ROOT / "tests" / "fixtures" / "labelled" / "support-emails.yaml"
+LABELLED_MORE = ROOT / "tests" / "fixtures" / "labelled-more"
+LABELLED_SOURCES = ("labelled", "labelled-more")
 LEVELS = ("critical", "high", "medium", "low")
 FOLDS = 5
 HELD_OUT_FOLDS = (3, 4)
@@ -129,18 +133,32 @@ def load_examples(path: Path | None = None, source: str = "examples", split_by_h
     return examples
 
 
-def load_labelled(path: Path | None = None) -> list[Example]:
-    """The labelled support emails, translated to this project's trigger and type names."""
+def labelled_items(path: Path) -> list[dict[str, Any]]:
+    """The items of one labelled-format file, or of every *.yaml file in a folder, in name order."""
+    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+    items: list[dict[str, Any]] = []
+    for file in files:
+        items.extend(yaml.safe_load(file.read_text(encoding="utf-8")) or [])
+    return items
+
+
+def is_labelled_format(path: Path) -> bool:
+    """A labelled-format file is a plain list whose items carry `severity` (P0-P3) rather than `level`."""
+    items = labelled_items(Path(path))
+    return bool(items) and isinstance(items, list) and all(isinstance(i, dict) and "severity" in i for i in items)
+
+
+def load_labelled(path: Path | None = None, source: str = "labelled") -> list[Example]:
+    """Labelled-format emails (a file or a folder of files), translated to this project's names."""
     path = Path(path) if path else LABELLED
-    items = yaml.safe_load(path.read_text(encoding="utf-8"))
     examples = []
-    for item in items:
+    for item in labelled_items(path):
         triggers = tuple(LABELLED_TRIGGERS.get(t, t) for t in item.get("triggers") or ())
         note = str(item.get("note") or "")
         examples.append(Example(
             id=str(item["id"]), subject=item.get("subject") or "", body=item.get("body") or "",
             level=LABELLED_LEVELS[item["severity"]], issue_type=LABELLED_TYPES.get(item["type"], item["type"]),
-            triggers=triggers, exact_triggers=True, source="labelled", split=split_of(str(item["id"])),
+            triggers=triggers, exact_triggers=True, source=source, split=split_of(str(item["id"])),
             raised=True, hard_negative=note.startswith("Hard negative"),
             meta={"p0_p3_severity": item.get("p0_p3_severity")},
         ))
@@ -148,6 +166,6 @@ def load_labelled(path: Path | None = None) -> list[Example]:
 
 
 def load_all() -> list[Example]:
-    """Every example of the three sources, each with its split."""
+    """Every example of the four sources, each with its split."""
     return [*load_examples(DEFAULT_EXAMPLES), *load_examples(ADVERSARIAL, "adversarial", split_by_hash=True),
-            *load_labelled()]
+            *load_labelled(), *load_labelled(LABELLED_MORE, "labelled-more")]

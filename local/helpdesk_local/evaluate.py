@@ -2,12 +2,15 @@
 
     helpdesk eval                                   # every preset, tuned and held-out figures
     python -m helpdesk_local.evaluate --policy p0-p3 --json
-    python -m helpdesk_local.evaluate --examples my.yaml    # one file of your own, all of it scored
+    python -m helpdesk_local.evaluate --examples my.yaml    # one file (or folder) of your own, all scored
 
 The split is fixed by id hash (eval_data.py): held-out mail was never looked at while tuning rules or
-training the models, so its figures are the honest ones. Figures per part: exact severity, critical
-mail below the second level ("P0 below P1"), trigger recall, harmless mail that raised a trigger (hard
-negatives), and issue-type accuracy. `--strict` exits 1 when a held-out figure misses its target.
+training the models, so its figures are the honest ones. Each source (examples, adversarial, labelled,
+labelled-more) is reported on its tuned and held-out parts apart, then all sources together. Figures:
+exact severity, critical mail below the second level ("P0 below P1"), trigger recall, harmless mail
+(hard negatives) that raised a trigger, mail labelled with no trigger that raised one ("quiet fired"),
+and issue-type accuracy. `--examples` reads this project's format or the labelled format (items with
+`severity: P0..P3`). `--strict` exits 1 when a combined held-out figure misses its target.
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ from helpdesk_local.eval_data import (
     LEVELS,
     TUNED,
     Example,
+    is_labelled_format,
     load_all,
     load_examples,
+    load_labelled,
 )
 
 __all__ = ["DEFAULT_EXAMPLES", "LEVELS", "evaluate", "format_report", "load_examples", "main"]
@@ -39,8 +44,8 @@ TARGETS = {"severity_accuracy": 0.90, "critical_below_second": 0, "trigger_recal
 LABELLED_FAMILIES = frozenset({*LABELLED_TRIGGERS.values(), "outage", "data_loss", "legal", "escalation_request",
                                "hipaa", "pci", "peak_season", "executive_involvement"})
 SCORED_TRIGGERS = LABELLED_FAMILIES | {"patient_safety"}
-SPLIT_NOTE = ("split: fixed by sha256(id) mod 5, folds 3-4 held out (~40%); examples.yaml and the realistic "
-              "cases are all tuned; the models were cross-validated on folds 0-2 of the tuned part")
+SPLIT_NOTE = ("split: fixed by sha256('split:' + id) mod 5, folds 3-4 held out (~40%) in every source; "
+              "examples.yaml and the realistic cases are all tuned; the models are trained on the tuned part only")
 
 
 def expected_severity(ex: Example, classifier: Classifier) -> str:
@@ -59,12 +64,13 @@ def _ratio(hits: int, total: int) -> float:
 
 
 def _harmless(ex: Example) -> bool:
-    return not ex.triggers and (ex.hard_negative or (ex.exact_triggers and ex.source != "labelled"))
+    return not ex.triggers and (ex.hard_negative or (ex.exact_triggers and not ex.raised))
 
 
 class _Tally:
     def __init__(self, order: list[str]) -> None:
         self.n = self.correct = self.types = self.expected = self.found = self.harmless = self.harmless_hit = 0
+        self.quiet = self.quiet_hit = 0
         self.confusion = {exp: dict.fromkeys(order, 0) for exp in order}
         self.misses: dict[str, list[dict[str, Any]]] = {"severity": [], "critical_below": [], "trigger": [],
                                                         "false_trigger": [], "issue_type": []}
@@ -86,13 +92,16 @@ class _Tally:
                 self.misses["trigger"].append({"id": ex.id, "trigger": trigger})
         forbidden = set(ex.absent_triggers)
         if ex.exact_triggers:
-            scored = LABELLED_FAMILIES if ex.source == "labelled" else SCORED_TRIGGERS
+            scored = LABELLED_FAMILIES if ex.raised else SCORED_TRIGGERS
             forbidden |= (set(result.triggers) & scored) - set(ex.triggers)
         wrong = [t for t in result.triggers if t in forbidden]
         self.misses["false_trigger"] += [{"id": ex.id, "trigger": t} for t in wrong]
         if _harmless(ex):
             self.harmless += 1
             self.harmless_hit += bool(wrong)
+        if ex.exact_triggers and not ex.triggers:
+            self.quiet += 1
+            self.quiet_hit += bool(wrong)
         if result.issue_type == ex.issue_type:
             self.types += 1
         else:
@@ -104,31 +113,45 @@ class _Tally:
                 "trigger_recall": _ratio(self.found, self.expected), "triggers_expected": self.expected,
                 "harmless": self.harmless, "false_trigger_rate": _ratio(self.harmless_hit, self.harmless)
                 if self.harmless else 0.0, "false_triggers": len(self.misses["false_trigger"]),
+                "quiet": self.quiet, "quiet_fired_rate": _ratio(self.quiet_hit, self.quiet) if self.quiet else 0.0,
                 "issue_type_accuracy": _ratio(self.types, self.n), "confusion": self.confusion,
                 "misses": self.misses}
 
 
+def _examples(path: Path | None) -> list[Example]:
+    if path is None:
+        return load_all()
+    if is_labelled_format(path):
+        return [ex for ex in load_labelled(path, source=path.stem) if ex]
+    return load_examples(path)
+
+
 def evaluate(policy_name: str, examples_path: Path | None = None) -> dict[str, Any]:
-    """Score one preset on every example; figures per part (tuned, held_out) and over all."""
+    """Score one preset on every example: per source and part, and all sources together."""
     policy = load_policy(policy_name)
     classifier = Classifier(policy)
-    examples = load_examples(examples_path) if examples_path else load_all()
     order = list(policy.severities)
     second = order[1] if len(order) > 1 else order[0]
-    tallies = {TUNED: _Tally(order), HELD_OUT: _Tally(order), "all": _Tally(order)}
-    for ex in examples:
+    tallies: dict[str, _Tally] = {}
+    by_source: dict[str, dict[str, _Tally]] = {}
+    for ex in _examples(examples_path):
         result = classifier.classify(ex.subject, ex.body, ex.account)
         expected = expected_severity(ex, classifier)
         below = policy.rank(expected) == 0 and policy.rank(result.severity) > policy.rank(second)
-        for part in (ex.split, "all"):
-            tallies[part].add(ex, result, expected, below)
-    parts = {name: t.report() for name, t in tallies.items() if t.n}
+        source = by_source.setdefault(ex.source, {})
+        for tally in (tallies.setdefault(ex.split, _Tally(order)), tallies.setdefault("all", _Tally(order)),
+                      source.setdefault(ex.split, _Tally(order))):
+            tally.add(ex, result, expected, below)
+    parts = {name: tallies[name].report() for name in (TUNED, HELD_OUT, "all") if name in tallies}
+    sources = {src: {name: parts_[name].report() for name in (TUNED, HELD_OUT) if name in parts_}
+               for src, parts_ in by_source.items()}
     scored = parts.get(HELD_OUT) or parts["all"]
     targets = {name: {"target": target, "value": scored[name],
                       "passed": scored[name] <= target if name in ("critical_below_second", "false_trigger_rate")
                       else scored[name] >= target} for name, target in TARGETS.items()}
     return {"policy": policy.name, "severities": order, "second_level": second, "split": SPLIT_NOTE,
-            "parts": parts, "targets": targets, "passed": all(t["passed"] for t in targets.values())}
+            "parts": parts, "sources": sources, "targets": targets,
+            "passed": all(t["passed"] for t in targets.values())}
 
 
 def _pct(value: float) -> str:
@@ -136,23 +159,26 @@ def _pct(value: float) -> str:
 
 
 def _row(name: str, part: dict[str, Any]) -> str:
-    return (f"  {name:<9}{part['examples']:>5}  {_pct(part['severity_accuracy']):>8}  "
+    return (f"  {name:<24}{part['examples']:>5}  {_pct(part['severity_accuracy']):>8}  "
             f"{part['critical_below_second']:>8}  {_pct(part['trigger_recall']):>8}  "
-            f"{_pct(part['false_trigger_rate']):>8} of {part['harmless']:<3}  {_pct(part['issue_type_accuracy']):>8}")
+            f"{_pct(part['false_trigger_rate']):>7} of {part['harmless']:<3}  "
+            f"{_pct(part['quiet_fired_rate']):>7} of {part['quiet']:<3}  {_pct(part['issue_type_accuracy']):>8}")
 
 
 def format_report(report: dict[str, Any], misses: bool = False) -> str:
     """Figures per part, the held-out confusion matrix and (with `misses`) the tuned part's misses only."""
     lines = [f"Policy {report['policy']} ({report['split']})",
-             f"  {'part':<9}{'mail':>5}  {'severity':>8}  {'crit<' + report['second_level']:>8}  "
-             f"{'triggers':>8}  {'harmless fired':>14}  {'type':>8}"]
-    lines += [_row(name, part) for name, part in report["parts"].items()]
+             f"  {'part':<24}{'mail':>5}  {'severity':>8}  {'crit<' + report['second_level']:>8}  "
+             f"{'triggers':>8}  {'harmless fired':>14}  {'quiet fired':>14}  {'type':>8}"]
+    for source, parts in report.get("sources", {}).items():
+        lines += [_row(f"{source} {name}", part) for name, part in parts.items()]
+    lines += [_row(f"ALL {name}", part) for name, part in report["parts"].items()]
     lines += ["  targets (held-out): " + ", ".join(
         f"{name} {'ok' if t['passed'] else 'MISSED'}" for name, t in report["targets"].items())]
     part = report["parts"].get(HELD_OUT) or report["parts"]["all"]
     order = report["severities"]
-    lines += ["", "  confusion (held-out if any), expected \\ predicted: " + " ".join(f"{s:>8}" for s in order)]
-    lines += [f"  {exp:>48} " + " ".join(f"{part['confusion'][exp][p] or '.':>8}" for p in order) for exp in order]
+    lines += ["", "  confusion (all held-out if any), expected \\ predicted: " + " ".join(f"{s:>8}" for s in order)]
+    lines += [f"  {exp:>52} " + " ".join(f"{part['confusion'][exp][p] or '.':>8}" for p in order) for exp in order]
     tuned = report["parts"].get(TUNED)
     if misses and tuned:  # held-out misses stay hidden: looking at them would turn them into tuning data
         for kind, rows in tuned["misses"].items():
@@ -166,7 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      description="Score the classifier on labelled example emails.")
     parser.add_argument("--policy", action="append", dest="policies", metavar="NAME",
                         help="preset to evaluate (repeatable; default: every preset)")
-    parser.add_argument("--examples", type=Path, default=None, help="score one examples file of your own instead")
+    parser.add_argument("--examples", type=Path, default=None,
+                        help="score one file or folder of your own instead (this project's or the labelled format)")
     parser.add_argument("--json", action="store_true", help="print the reports as one JSON object")
     parser.add_argument("--misses", action="store_true", help="list the tuned part's misses")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a held-out target is missed")
