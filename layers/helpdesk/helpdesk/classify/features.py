@@ -11,15 +11,18 @@ from dataclasses import dataclass, field
 
 from helpdesk.classify.figures import Figure, money, people
 from helpdesk.classify.lexicon import Matcher
+from helpdesk.classify.slowdown import slowdown
 from helpdesk.classify.text import Token
 
-CONCEPTS = ("unavailable", "blocked_action", "none_can", "fails_everywhere", "data_loss", "security_incident",
+CONCEPTS = ("unavailable", "fails_to_load", "blocked_action", "blocked_getting_in", "none_can", "none_can_get_in",
+            "fails_everywhere", "data_loss", "security_incident", "privacy_concern", "no_incident",
             "scope_all", "scope_few", "workaround", "slowness", "slow_strong", "question_words", "feature_words",
             "cosmetic", "thanks_feedback", "reassurance", "resolved", "problem", "patient_safety",
             "privacy_problem", "pci_problem", "legal_paperwork", "health_context", "peak", "churn_threat",
             "legal", "public_relations", "escalation_request")
 NEGATED = ("unavailable", "blocked_action", "data_loss", "security_incident", "problem")
 PEOPLE_STEPS = (2, 10, 100, 1000)
+SLOWDOWN_STEPS = (1.5, 3, 10)
 MONEY_STEPS = (100, 1000)
 STOPWORDS = frozenset("""a an the and or of to in on at for from by with is are was were be been it this that these
 those we our us i my you your they them their he she his her as if but not no so do does did have has had can could
@@ -63,6 +66,10 @@ def _figures(m: Matcher, feats: Features, money_steps: tuple[float, ...]) -> Non
         for step in money_steps:
             if fig.value >= step:
                 feats.add(f"figure:money>={step:g}/h", 1.0, [fig.phrase])
+    slower = slowdown(m.doc.text) if m.counted("slowness") or m.counted("slow_strong") else None
+    for step in SLOWDOWN_STEPS:
+        if slower and slower.factor >= step:
+            feats.add(f"figure:slower>={step:g}x", 1.0, [slower.phrase])
     for fig in people(m.doc.text):
         if not _near_problem(m, fig):
             continue

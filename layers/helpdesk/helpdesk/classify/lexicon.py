@@ -41,6 +41,7 @@ class ConceptSpec(BaseModel):
     patterns: list[str]
     negatable: bool = True  # a negated match does not count
     conditional: bool = False  # threats are conditional ("if this isn't fixed we will leave"): "if" keeps them
+    overridden_by: list[str] = Field(default_factory=list)  # a match inside one of these concepts' matches is void
     note: str = ""
 
 
@@ -229,8 +230,12 @@ class Matcher:
         """Matches that count: not negated (unless the concept says so), not hypothetical (unless a threat)."""
         spec = self.lexicon.specs.get(concept)
         negatable, conditional = (spec.negatable, spec.conditional) if spec else (True, False)
-        return [h for h in self.find(concept)
+        hits = [h for h in self.find(concept)
                 if not (h.negated and negatable) and not (h.hypothetical and not conditional)]
+        if spec and spec.overridden_by and hits:
+            cover = {i for other in spec.overridden_by for h in self.find(other) for i in range(h.start, h.end)}
+            hits = [h for h in hits if not cover.intersection(range(h.start, h.end))]
+        return hits
 
     def _scan(self, concept: str, masked: set[int]) -> list[Hit]:
         hits: list[Hit] = []

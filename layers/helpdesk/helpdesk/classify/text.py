@@ -17,6 +17,12 @@ MAX_CHARS = 6_000
 _QUOTED_LINE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
 _SIGNATURE_RULE = re.compile(r"^[ \t]*(?:--|__+)[ \t]*$", re.MULTILINE)
 _MOBILE_FOOTER = re.compile(r"^[ \t]*sent from my [^\n]*$", re.MULTILINE | re.IGNORECASE)
+# Legal footers ("CONFIDENTIALITY NOTICE: ... may result in legal action") are boilerplate, not the customer.
+_DISCLAIMER = re.compile(
+    r"^[ \t]*(?:\**\s*)?(?:confidentiality notice|confidential(?:ity)?\s*:|disclaimer\s*:|legal notice|"
+    r"privileged (?:and|&) confidential|this (?:e-?mail|message|communication)(?: and any (?:attachments?|files?)"
+    r"(?: transmitted with it)?)? (?:is|are|may be|may contain|contains?) (?:confidential|intended|privileged|"
+    r"legally)|if you (?:are not the intended|have received this))", re.MULTILINE | re.IGNORECASE)
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)*|\$|%|\?|!")
 # Clause ends: sentence punctuation, a blank line, a contrast word or a list bullet.
 _BREAK_WORDS = frozenset({"but", "however", "although", "though", "except", "whereas", "yet"})
@@ -89,6 +95,9 @@ def own_words(text: str) -> str:
     rule = _SIGNATURE_RULE.search(text)
     if rule:
         text = text[: rule.start()]
+    footer = _DISCLAIMER.search(text)
+    if footer and footer.start() > 0:
+        text = text[: footer.start()]
     return _MOBILE_FOOTER.sub("", text)
 
 
