@@ -71,6 +71,7 @@ class _Tally:
     def __init__(self, order: list[str]) -> None:
         self.n = self.correct = self.types = self.expected = self.found = self.harmless = self.harmless_hit = 0
         self.quiet = self.quiet_hit = 0
+        self.per_trigger: dict[str, list[int]] = {}  # trigger -> [expected, found, fired wrongly]
         self.confusion = {exp: dict.fromkeys(order, 0) for exp in order}
         self.misses: dict[str, list[dict[str, Any]]] = {"severity": [], "critical_below": [], "trigger": [],
                                                         "false_trigger": [], "issue_type": []}
@@ -86,8 +87,11 @@ class _Tally:
             self.misses["critical_below"].append({"id": ex.id, "predicted": result.severity})
         for trigger in ex.triggers:
             self.expected += 1
+            counts = self.per_trigger.setdefault(trigger, [0, 0, 0])
+            counts[0] += 1
             if trigger in result.triggers:
                 self.found += 1
+                counts[1] += 1
             else:
                 self.misses["trigger"].append({"id": ex.id, "trigger": trigger})
         forbidden = set(ex.absent_triggers)
@@ -95,6 +99,8 @@ class _Tally:
             scored = LABELLED_FAMILIES if ex.raised else SCORED_TRIGGERS
             forbidden |= (set(result.triggers) & scored) - set(ex.triggers)
         wrong = [t for t in result.triggers if t in forbidden]
+        for trigger in wrong:
+            self.per_trigger.setdefault(trigger, [0, 0, 0])[2] += 1
         self.misses["false_trigger"] += [{"id": ex.id, "trigger": t} for t in wrong]
         if _harmless(ex):
             self.harmless += 1
@@ -115,6 +121,8 @@ class _Tally:
                 if self.harmless else 0.0, "false_triggers": len(self.misses["false_trigger"]),
                 "quiet": self.quiet, "quiet_fired_rate": _ratio(self.quiet_hit, self.quiet) if self.quiet else 0.0,
                 "issue_type_accuracy": _ratio(self.types, self.n), "confusion": self.confusion,
+                "per_trigger": {t: {"expected": c[0], "found": c[1], "false": c[2]}
+                                for t, c in sorted(self.per_trigger.items())},
                 "misses": self.misses}
 
 
@@ -179,6 +187,8 @@ def format_report(report: dict[str, Any], misses: bool = False) -> str:
     order = report["severities"]
     lines += ["", "  confusion (all held-out if any), expected \\ predicted: " + " ".join(f"{s:>8}" for s in order)]
     lines += [f"  {exp:>52} " + " ".join(f"{part['confusion'][exp][p] or '.':>8}" for p in order) for exp in order]
+    lines += ["", "  per trigger (all held-out if any): found/expected, fired wrongly"]
+    lines += ["  " + ", ".join(f"{t} {c['found']}/{c['expected']} +{c['false']}" for t, c in part["per_trigger"].items())]
     tuned = report["parts"].get(TUNED)
     if misses and tuned:  # held-out misses stay hidden: looking at them would turn them into tuning data
         for kind, rows in tuned["misses"].items():

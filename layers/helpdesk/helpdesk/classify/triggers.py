@@ -110,6 +110,8 @@ def _pci(m: Matcher, account: Account) -> list[str]:
     if m.find("no_incident"):
         return []
     found = phrases(m.counted("pci_problem"))
+    if not found and m.counted("pci_terms") and m.counted("problem") and not m.find("legal_paperwork"):
+        found = phrases(m.counted("pci_terms"))
     if not found and m.find("card_data") and _security(m, account):
         found = [h.phrase for h in m.find("card_data")][:1] + phrases(m.counted("security_incident"))
     return found
