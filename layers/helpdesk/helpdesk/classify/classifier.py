@@ -118,10 +118,10 @@ class Classifier:
         return {name: found[name] for name in sorted(found, key=order.index)}
 
     def _severity(self, feats: Features, evidence: list[Evidence]) -> str:
-        level = self.severity_model.predict(feats.values)
+        level, raised_by = self.severity_model.decide(feats.values)
         severity = self.level_id(level)
-        reasons = self.severity_model.reasons(feats.values, level)
-        evidence.append(Evidence("severity", severity, "model", [_describe(f, w, feats) for f, w in reasons]))
+        reasons = [_describe(f, w, feats) for f, w in self.severity_model.reasons(feats.values, level)]
+        evidence.append(Evidence("severity", severity, "model", reasons + ([raised_by] if raised_by else [])))
         return severity
 
     def _apply_raises(self, severity: str, triggers: list[str], evidence: list[Evidence]) -> str:

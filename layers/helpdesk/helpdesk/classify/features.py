@@ -7,6 +7,7 @@ Features are named so that a person can read them as evidence: `concept:blocked_
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from helpdesk.classify.figures import Figure, money, people
@@ -19,7 +20,8 @@ CONCEPTS = ("unavailable", "fails_to_load", "blocked_action", "blocked_getting_i
             "scope_all", "scope_few", "workaround", "slowness", "slow_strong", "question_words", "feature_words",
             "cosmetic", "thanks_feedback", "reassurance", "resolved", "problem", "patient_safety",
             "privacy_problem", "pci_problem", "legal_paperwork", "health_context", "peak", "churn_threat",
-            "legal", "public_relations", "escalation_request")
+            "legal", "public_relations", "escalation_request", "cue_integration", "cue_configuration", "cue_billing",
+            "cue_feature", "cue_training")
 NEGATED = ("unavailable", "blocked_action", "data_loss", "security_incident", "problem")
 PEOPLE_STEPS = (2, 10, 100, 1000)
 SLOWDOWN_STEPS = (1.5, 3, 10)
@@ -99,9 +101,11 @@ def _shape(m: Matcher, feats: Features) -> None:
 
 
 def _words(tokens: list[Token], feats: Features) -> None:
-    for token in tokens[:3000]:
-        if token.stem not in STOPWORDS and len(token.stem) > 2 and not token.stem.isdigit():
-            feats.add(f"word:{token.stem}", 1.0)
+    """Each distinct word, weighted 1/sqrt(distinct words) so long mail does not outvote short mail."""
+    stems = {t.stem for t in tokens[:3000] if t.stem not in STOPWORDS and len(t.stem) > 2 and not t.stem.isdigit()}
+    weight = 1 / math.sqrt(max(1, len(stems)))
+    for stem in stems:
+        feats.add(f"word:{stem}", weight)
 
 
 def extract(m: Matcher, triggers: dict[str, list[str]], policy_concepts: list[str],
