@@ -21,7 +21,8 @@ CONCEPTS = ("unavailable", "fails_to_load", "blocked_action", "blocked_getting_i
             "cosmetic", "thanks_feedback", "reassurance", "resolved", "problem", "patient_safety",
             "privacy_problem", "pci_problem", "legal_paperwork", "health_context", "peak", "churn_threat",
             "legal", "public_relations", "escalation_request", "cue_integration", "cue_configuration", "cue_billing",
-            "cue_feature", "cue_training")
+            "cue_feature", "cue_training", "manual_workaround", "easy_workaround", "scope_many", "customer_facing",
+            "business_stopped", "deadline")
 NEGATED = ("unavailable", "blocked_action", "data_loss", "security_incident", "problem")
 PEOPLE_STEPS = (2, 10, 100, 1000)
 SLOWDOWN_STEPS = (1.5, 3, 10)
@@ -90,8 +91,10 @@ def _shape(m: Matcher, feats: Features) -> None:
     feats.add("shape:long", 1.0 if words > 150 else 0.0)
     if doc.subject.strip().endswith("?"):
         feats.add("shape:subject_question", 1.0, [doc.subject.strip()])
-    if "?" in doc.body and not m.counted("problem"):
-        feats.add("shape:only_questions", 1.0)
+    if not m.counted("problem"):
+        feats.add("shape:no_problem", 1.0)
+        if "?" in doc.body or doc.subject.strip().endswith("?"):
+            feats.add("shape:only_questions", 1.0)
     caps = [t.word for t in doc.tokens if len(t.word) > 3]
     raw = doc.subject + " " + doc.body
     if caps and sum(1 for w in raw.split() if len(w) > 3 and w.isupper()) > 0.5 * len(caps):
