@@ -19,6 +19,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,10 @@ TARGETS = {"severity_accuracy": 0.90, "critical_below_second": 0, "trigger_recal
 LABELLED_FAMILIES = frozenset({*LABELLED_TRIGGERS.values(), "outage", "data_loss", "legal", "escalation_request",
                                "hipaa", "pci", "peak_season", "executive_involvement"})
 SCORED_TRIGGERS = LABELLED_FAMILIES | {"patient_safety"}
+LOWER_IS_BETTER = frozenset({"critical_below_second", "false_trigger_rate"})
+EXTERNAL = "external"
+PARTS = (TUNED, HELD_OUT, EXTERNAL, "all")
+EXTERNAL_NOTE = "your own examples, none of them used for tuning or training: all scored as 'external'"
 SPLIT_NOTE = ("split: fixed by sha256('split:' + id) mod 5, folds 3-4 held out (~40%) in every source; "
               "examples.yaml and the realistic cases are all tuned; the models are trained on the tuned part only")
 
@@ -78,30 +83,9 @@ class _Tally:
 
     def add(self, ex: Example, result: Any, expected: str, critical_below: bool) -> None:
         self.n += 1
-        self.confusion[expected][result.severity] += 1
-        if result.severity == expected:
-            self.correct += 1
-        else:
-            self.misses["severity"].append({"id": ex.id, "expected": expected, "predicted": result.severity})
-        if critical_below:
-            self.misses["critical_below"].append({"id": ex.id, "predicted": result.severity})
-        for trigger in ex.triggers:
-            self.expected += 1
-            counts = self.per_trigger.setdefault(trigger, [0, 0, 0])
-            counts[0] += 1
-            if trigger in result.triggers:
-                self.found += 1
-                counts[1] += 1
-            else:
-                self.misses["trigger"].append({"id": ex.id, "trigger": trigger})
-        forbidden = set(ex.absent_triggers)
-        if ex.exact_triggers:
-            scored = LABELLED_FAMILIES if ex.raised else SCORED_TRIGGERS
-            forbidden |= (set(result.triggers) & scored) - set(ex.triggers)
-        wrong = [t for t in result.triggers if t in forbidden]
-        for trigger in wrong:
-            self.per_trigger.setdefault(trigger, [0, 0, 0])[2] += 1
-        self.misses["false_trigger"] += [{"id": ex.id, "trigger": t} for t in wrong]
+        self._severity(ex, result.severity, expected, critical_below)
+        self._expected_triggers(ex, result.triggers)
+        wrong = self._wrong_triggers(ex, result.triggers)
         if _harmless(ex):
             self.harmless += 1
             self.harmless_hit += bool(wrong)
@@ -113,25 +97,68 @@ class _Tally:
         else:
             self.misses["issue_type"].append({"id": ex.id, "expected": ex.issue_type, "predicted": result.issue_type})
 
+    def _severity(self, ex: Example, severity: str, expected: str, critical_below: bool) -> None:
+        self.confusion[expected][severity] += 1
+        if severity == expected:
+            self.correct += 1
+        else:
+            self.misses["severity"].append({"id": ex.id, "expected": expected, "predicted": severity})
+        if critical_below:
+            self.misses["critical_below"].append({"id": ex.id, "predicted": severity})
+
+    def _expected_triggers(self, ex: Example, found: list[str]) -> None:
+        for trigger in ex.triggers:
+            counts = self.per_trigger.setdefault(trigger, [0, 0, 0])
+            counts[0] += 1
+            self.expected += 1
+            hit = trigger in found
+            self.found += hit
+            counts[1] += hit
+            if not hit:
+                self.misses["trigger"].append({"id": ex.id, "trigger": trigger})
+
+    def _wrong_triggers(self, ex: Example, found: list[str]) -> list[str]:
+        forbidden = set(ex.absent_triggers)
+        if ex.exact_triggers:
+            scored = LABELLED_FAMILIES if ex.raised else SCORED_TRIGGERS
+            forbidden |= (set(found) & scored) - set(ex.triggers)
+        wrong = [t for t in found if t in forbidden]
+        for trigger in wrong:
+            self.per_trigger.setdefault(trigger, [0, 0, 0])[2] += 1
+        self.misses["false_trigger"] += [{"id": ex.id, "trigger": t} for t in wrong]
+        return wrong
+
     def report(self) -> dict[str, Any]:
         return {"examples": self.n, "severity_accuracy": _ratio(self.correct, self.n),
                 "critical_below_second": len(self.misses["critical_below"]),
                 "trigger_recall": _ratio(self.found, self.expected), "triggers_expected": self.expected,
-                "harmless": self.harmless, "false_trigger_rate": _ratio(self.harmless_hit, self.harmless)
-                if self.harmless else 0.0, "false_triggers": len(self.misses["false_trigger"]),
-                "quiet": self.quiet, "quiet_fired_rate": _ratio(self.quiet_hit, self.quiet) if self.quiet else 0.0,
+                "harmless": self.harmless, "false_trigger_rate": _share(self.harmless_hit, self.harmless),
+                "false_triggers": len(self.misses["false_trigger"]),
+                "quiet": self.quiet, "quiet_fired_rate": _share(self.quiet_hit, self.quiet),
                 "issue_type_accuracy": _ratio(self.types, self.n), "confusion": self.confusion,
                 "per_trigger": {t: {"expected": c[0], "found": c[1], "false": c[2]}
                                 for t, c in sorted(self.per_trigger.items())},
                 "misses": self.misses}
 
 
+def _share(hits: int, total: int) -> float:
+    return hits / total if total else 0.0
+
+
 def _examples(path: Path | None) -> list[Example]:
+    """Every source with its split, or one file or folder of the user's own, all of it scored as "external"."""
     if path is None:
         return load_all()
-    if is_labelled_format(path):
-        return [ex for ex in load_labelled(path, source=path.stem) if ex]
-    return load_examples(path)
+    examples = load_labelled(path, source=path.stem) if is_labelled_format(path) else load_examples(path)
+    return [replace(ex, split=EXTERNAL) for ex in examples]
+
+
+def _reports(tallies: dict[str, _Tally]) -> dict[str, dict[str, Any]]:
+    return {name: tallies[name].report() for name in PARTS if name in tallies}
+
+
+def _passed(name: str, value: float, target: float) -> bool:
+    return value <= target if name in LOWER_IS_BETTER else value >= target
 
 
 def evaluate(policy_name: str, examples_path: Path | None = None) -> dict[str, Any]:
@@ -150,16 +177,14 @@ def evaluate(policy_name: str, examples_path: Path | None = None) -> dict[str, A
         for tally in (tallies.setdefault(ex.split, _Tally(order)), tallies.setdefault("all", _Tally(order)),
                       source.setdefault(ex.split, _Tally(order))):
             tally.add(ex, result, expected, below)
-    parts = {name: tallies[name].report() for name in (TUNED, HELD_OUT, "all") if name in tallies}
-    sources = {src: {name: parts_[name].report() for name in (TUNED, HELD_OUT) if name in parts_}
-               for src, parts_ in by_source.items()}
+    parts = _reports(tallies)
+    sources = {src: _reports(tally) for src, tally in by_source.items()}
     scored = parts.get(HELD_OUT) or parts["all"]
-    targets = {name: {"target": target, "value": scored[name],
-                      "passed": scored[name] <= target if name in ("critical_below_second", "false_trigger_rate")
-                      else scored[name] >= target} for name, target in TARGETS.items()}
-    return {"policy": policy.name, "severities": order, "second_level": second, "split": SPLIT_NOTE,
-            "parts": parts, "sources": sources, "targets": targets,
-            "passed": all(t["passed"] for t in targets.values())}
+    targets = {name: {"target": target, "value": scored[name], "passed": _passed(name, scored[name], target)}
+               for name, target in TARGETS.items()}
+    return {"policy": policy.name, "severities": order, "second_level": second,
+            "split": EXTERNAL_NOTE if examples_path else SPLIT_NOTE, "parts": parts, "sources": sources,
+            "targets": targets, "passed": all(t["passed"] for t in targets.values())}
 
 
 def _pct(value: float) -> str:
@@ -173,31 +198,37 @@ def _row(name: str, part: dict[str, Any]) -> str:
             f"{_pct(part['quiet_fired_rate']):>7} of {part['quiet']:<3}  {_pct(part['issue_type_accuracy']):>8}")
 
 
-def format_report(report: dict[str, Any], misses: bool = False) -> str:
-    """Figures per part, the held-out confusion matrix and (with `misses`) the tuned part's misses only."""
+def _figure_lines(report: dict[str, Any]) -> list[str]:
     lines = [f"Policy {report['policy']} ({report['split']})",
              f"  {'part':<24}{'mail':>5}  {'severity':>8}  {'crit<' + report['second_level']:>8}  "
              f"{'triggers':>8}  {'harmless fired':>14}  {'quiet fired':>14}  {'type':>8}"]
     for source, parts in report.get("sources", {}).items():
         lines += [_row(f"{source} {name}", part) for name, part in parts.items()]
     lines += [_row(f"ALL {name}", part) for name, part in report["parts"].items()]
-    lines += ["  targets (held-out): " + ", ".join(
+    return lines + ["  targets (all held-out): " + ", ".join(
         f"{name} {'ok' if t['passed'] else 'MISSED'}" for name, t in report["targets"].items())]
-    part = report["parts"].get(HELD_OUT) or report["parts"]["all"]
-    order = report["severities"]
-    lines += ["", "  confusion (all held-out if any), expected \\ predicted: " + " ".join(f"{s:>8}" for s in order)]
+
+
+def _detail_lines(part: dict[str, Any], order: list[str]) -> list[str]:
+    lines = ["", "  confusion (all held-out if any), expected \\ predicted: " + " ".join(f"{s:>8}" for s in order)]
     lines += [f"  {exp:>52} " + " ".join(f"{part['confusion'][exp][p] or '.':>8}" for p in order) for exp in order]
-    lines += ["", "  per trigger (all held-out if any): found/expected, fired wrongly"]
-    lines += ["  " + ", ".join(f"{t} {c['found']}/{c['expected']} +{c['false']}" for t, c in part["per_trigger"].items())]
+    per_trigger = part["per_trigger"].items()
+    return lines + ["", "  per trigger (all held-out if any): found/expected, +fired wrongly",
+                    "  " + ", ".join(f"{t} {c['found']}/{c['expected']} +{c['false']}" for t, c in per_trigger)]
+
+
+def format_report(report: dict[str, Any], misses: bool = False) -> str:
+    """Figures per source and part, held-out details and (with `misses`) the tuned part's misses only."""
+    lines = _figure_lines(report)
+    lines += _detail_lines(report["parts"].get(HELD_OUT) or report["parts"]["all"], report["severities"])
     tuned = report["parts"].get(TUNED)
     if misses and tuned:  # held-out misses stay hidden: looking at them would turn them into tuning data
         for kind, rows in tuned["misses"].items():
-            if rows:
-                lines += [f"  tuned {kind} misses ({len(rows)}):", *(f"    {row}" for row in rows)]
+            lines += [f"  tuned {kind} misses ({len(rows)}):", *(f"    {row}" for row in rows)] if rows else []
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m helpdesk_local.evaluate",
                                      description="Score the classifier on labelled example emails.")
     parser.add_argument("--policy", action="append", dest="policies", metavar="NAME",
@@ -207,18 +238,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the reports as one JSON object")
     parser.add_argument("--misses", action="store_true", help="list the tuned part's misses")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a held-out target is missed")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     reports = [evaluate(name, args.examples) for name in args.policies or preset_names()]
     passed = all(r["passed"] for r in reports)
     if args.json:
         print(json.dumps({"passed": passed, "reports": reports}, indent=2))
     else:
         print("\n\n".join(format_report(r, args.misses) for r in reports))
-        print(f"\nTargets on held-out mail {'met' if passed else 'not all met'} for {len(reports)} "
-              f"polic{'y' if len(reports) == 1 else 'ies'}: " + ", ".join(
-                  f"{k} {'<=' if k in ('critical_below_second', 'false_trigger_rate') else '>='} {v}"
-                  for k, v in TARGETS.items()))
+        print(_summary(passed, len(reports)))
     return 1 if args.strict and not passed else 0
+
+
+def _summary(passed: bool, count: int) -> str:
+    targets = ", ".join(f"{k} {'<=' if k in LOWER_IS_BETTER else '>='} {v}" for k, v in TARGETS.items())
+    return (f"\nTargets on held-out mail {'met' if passed else 'not all met'} for {count} "
+            f"polic{'y' if count == 1 else 'ies'}: {targets}")
 
 
 if __name__ == "__main__":

@@ -45,7 +45,8 @@ MISSED_CRITICAL_COST = 3
 # Candidate rules [at least this level, when P(critical) >= p]; the empty set is a candidate too.
 AT_LEAST_GRID = (
     (), (("high", "critical", 0.2),), (("high", "critical", 0.15),), (("high", "critical", 0.1),),
-    (("critical", "critical", 0.4), ("high", "critical", 0.15)), (("critical", "critical", 0.3), ("high", "critical", 0.15)),
+    (("critical", "critical", 0.4), ("high", "critical", 0.15)),
+    (("critical", "critical", 0.3), ("high", "critical", 0.15)),
     (("critical", "critical", 0.3), ("high", "critical", 0.1)),
 )
 

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from helpdesk.classify.figures import Figure, money, people
-from helpdesk.classify.lexicon import Matcher
+from helpdesk.classify.matcher import Matcher
 from helpdesk.classify.slowdown import slowdown
 from helpdesk.classify.text import Token
 
@@ -50,6 +50,10 @@ def _concepts(m: Matcher, feats: Features, policy_concepts: list[str]) -> None:
         if hits:
             label = name if ":" in name else f"concept:{name}"
             feats.add(label, min(1.0, 0.5 + 0.25 * len(hits)), [h.phrase for h in hits[:4]])
+    _negated(m, feats)
+
+
+def _negated(m: Matcher, feats: Features) -> None:
     for name in NEGATED:
         negated = [h for h in m.find(name) if h.negated or h.hypothetical]
         if negated:
@@ -66,22 +70,23 @@ def _near_problem(m: Matcher, figure: Figure) -> bool:
 
 def _figures(m: Matcher, feats: Features, money_steps: tuple[float, ...]) -> None:
     for fig in money(m.doc.text):
-        for step in money_steps:
-            if fig.value >= step:
-                feats.add(f"figure:money>={step:g}/h", 1.0, [fig.phrase])
+        _steps(feats, "figure:money>={:g}/h", fig.value, money_steps, fig.phrase)
     slower = slowdown(m.doc.text) if m.counted("slowness") or m.counted("slow_strong") else None
-    for step in SLOWDOWN_STEPS:
-        if slower and slower.factor >= step:
-            feats.add(f"figure:slower>={step:g}x", 1.0, [slower.phrase])
+    if slower:
+        _steps(feats, "figure:slower>={:g}x", slower.factor, SLOWDOWN_STEPS, slower.phrase)
     for fig in people(m.doc.text):
         if not _near_problem(m, fig):
             continue
         if fig.kind == "everyone":
             feats.add("figure:everyone", 1.0, [fig.phrase])
-            continue
-        for step in PEOPLE_STEPS:
-            if fig.value >= step:
-                feats.add(f"figure:people>={step}", 1.0, [fig.phrase])
+        else:
+            _steps(feats, "figure:people>={}", fig.value, PEOPLE_STEPS, fig.phrase)
+
+
+def _steps(feats: Features, name: str, value: float, steps: tuple[float, ...], phrase: str) -> None:
+    for step in steps:
+        if value >= step:
+            feats.add(name.format(step), 1.0, [phrase])
 
 
 def _shape(m: Matcher, feats: Features) -> None:
@@ -89,15 +94,18 @@ def _shape(m: Matcher, feats: Features) -> None:
     words = len(doc.tokens)
     feats.add("shape:short", 1.0 if words < 40 else 0.0)
     feats.add("shape:long", 1.0 if words > 150 else 0.0)
-    if doc.subject.strip().endswith("?"):
+    asks = doc.subject.strip().endswith("?")
+    if asks:
         feats.add("shape:subject_question", 1.0, [doc.subject.strip()])
     if not m.counted("problem"):
         feats.add("shape:no_problem", 1.0)
-        if "?" in doc.body or doc.subject.strip().endswith("?"):
+        if asks or "?" in doc.body:
             feats.add("shape:only_questions", 1.0)
-    caps = [t.word for t in doc.tokens if len(t.word) > 3]
-    raw = doc.subject + " " + doc.body
-    if caps and sum(1 for w in raw.split() if len(w) > 3 and w.isupper()) > 0.5 * len(caps):
+    _loudness(doc.subject + " " + doc.body, [t.word for t in doc.tokens if len(t.word) > 3], feats)
+
+
+def _loudness(raw: str, long_words: list[str], feats: Features) -> None:
+    if long_words and sum(1 for w in raw.split() if len(w) > 3 and w.isupper()) > 0.5 * len(long_words):
         feats.add("shape:all_caps", 1.0)
     if "!!" in raw:
         feats.add("shape:exclamations", 1.0)

@@ -68,40 +68,43 @@ def _unit_seconds(unit: str) -> float:
     return next(factor for prefix, factor in _UNIT_SECONDS if unit.startswith(prefix))
 
 
+def _measured(m: re.Match[str]) -> tuple[float, int, str]:
+    """Seconds of one duration match; its upper value when it is a range ("50-70 seconds")."""
+    if m.group(7):  # "an hour", "a minute"
+        return _unit_seconds(m.group(8)), m.start(), m.group(0)
+    low, high, unit = next(m.groups()[i: i + 3] for i in (0, 3) if m.group(i + 1))
+    return _number(high or low) * _unit_seconds(unit), m.start(), m.group(0)
+
+
 def _durations(window: str) -> list[tuple[float, int, str]]:
     """(seconds, position, words) for each duration in the window, bare numbers given a neighbour's unit."""
-    found = []
-    for m in itertools.islice(_DURATION.finditer(window), 8):
-        groups = next(m.groups()[i: i + 3] for i in (0, 3) if m.group(i + 1)) if not m.group(7) else \
-            ("1", None, m.group(8))
-        high = groups[1] or groups[0]
-        found.append((_number(high) * _unit_seconds(groups[2]), m.start(), m.group(0)))
-    if found:
-        for m in itertools.islice(_BARE.finditer(window), 4):
-            nearest = min(found, key=lambda d: abs(d[1] - m.start()))
-            unit = re.search(_UNIT + r"\b\s*$", nearest[2], re.IGNORECASE)
-            if unit:
-                found.append((_number(m.group(1)) * _unit_seconds(unit.group(1)), m.start(), m.group(0)))
+    found = [_measured(m) for m in itertools.islice(_DURATION.finditer(window), 8)]
+    for m in itertools.islice(_BARE.finditer(window), 4) if found else ():
+        nearest = min(found, key=lambda d: abs(d[1] - m.start()))
+        unit = re.search(_UNIT + r"\b\s*$", nearest[2], re.IGNORECASE)
+        if unit:
+            found.append((_number(m.group(1)) * _unit_seconds(unit.group(1)), m.start(), m.group(0)))
     found += [(0.5, m.start(), m.group(0)) for m in itertools.islice(_INSTANT.finditer(window), 2)]
     return [d for d in found if d[0] > 0]
 
 
+def _widest(window: str) -> Slowdown | None:
+    """The largest ratio between two durations in one window, below MAX_RATIO (ratios above are unrelated)."""
+    values = sorted(_durations(window))
+    pairs = [(high[0] / low[0], low, high) for low, high in itertools.combinations(values, 2)
+             if high[0] / low[0] < MAX_RATIO]
+    if not pairs:
+        return None
+    ratio, low, high = max(pairs, key=lambda p: p[0])
+    return Slowdown(ratio, f"{' '.join(high[2].split())} against {' '.join(low[2].split())}")
+
+
 def _compared(text: str) -> Slowdown | None:
-    best: Slowdown | None = None
+    """Durations compared in one sentence or two adjacent ones that use a word of comparison."""
     sentences = [s for s in _SENTENCE.split(text) if s.strip()]
-    for i, sentence in enumerate(sentences):
-        window = sentence + " " + (sentences[i + 1] if i + 1 < len(sentences) else "")
-        if not _COMPARE.search(window):
-            continue
-        values = sorted(_durations(window))
-        pairs = [(high[0] / low[0], low, high) for low, high in itertools.combinations(values, 2)]
-        pairs = [p for p in pairs if p[0] < MAX_RATIO]
-        if not pairs:
-            continue
-        ratio, low, high = max(pairs, key=lambda p: p[0])
-        if best is None or ratio > best.factor:
-            best = Slowdown(ratio, f"{' '.join(high[2].split())} against {' '.join(low[2].split())}")
-    return best
+    windows = (s + " " + (sentences[i + 1] if i + 1 < len(sentences) else "") for i, s in enumerate(sentences))
+    found = [_widest(w) for w in windows if _COMPARE.search(w)]
+    return max((f for f in found if f), key=lambda f: f.factor, default=None)
 
 
 def _stated(text: str) -> Slowdown | None:

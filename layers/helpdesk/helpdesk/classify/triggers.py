@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 
 from helpdesk.accounts.model import Account
-from helpdesk.classify.lexicon import Hit, Matcher
+from helpdesk.classify.matcher import Hit, Matcher
 from helpdesk.classify.slowdown import slowdown
 
 SLOWDOWN_FACTOR = 1.5  # "50% or worse" against normal
@@ -105,16 +105,19 @@ def _hipaa(m: Matcher, account: Account) -> list[str]:
 
 
 def _pci(m: Matcher, account: Account) -> list[str]:
-    if account.industry and account.industry not in ("finance", "retail"):
-        return []
-    if m.find("no_incident"):
+    if account.industry and account.industry not in ("finance", "retail") or m.find("no_incident"):
         return []
     found = phrases(m.counted("pci_problem"))
     if not found and m.counted("pci_terms") and m.counted("problem") and not m.find("legal_paperwork"):
         found = phrases(m.counted("pci_terms"))
-    if not found and m.find("card_data") and _security(m, account):
-        found = [h.phrase for h in m.find("card_data")][:1] + phrases(m.counted("security_incident"))
-    return found
+    return found or _card_data_exposed(m, account)
+
+
+def _card_data_exposed(m: Matcher, account: Account) -> list[str]:
+    """A security incident in a message about card numbers is a PCI concern too."""
+    if not (m.find("card_data") and _security(m, account)):
+        return []
+    return [h.phrase for h in m.find("card_data")][:1] + phrases(m.counted("security_incident"))
 
 
 def _patient_safety(m: Matcher, account: Account) -> list[str]:
