@@ -46,8 +46,10 @@ def _outage(m: Matcher, account: Account) -> list[str]:
         return []
     found = list(m.counted("unavailable"))
     if not m.counted("scope_few"):
-        found += [*m.counted("none_can_get_in"), *m.counted("fails_everywhere"), *m.counted("fails_to_load")]
+        found += [*m.counted("none_can_get_in"), *m.counted("fails_everywhere")]
         found += [h for h in m.counted("blocked_getting_in") if not _singular_subject(m, h)]
+        if m.counted("scope_all") or m.counted("scope_many"):  # "won't load" is a bug until it is everyone's
+            found += m.counted("fails_to_load")
     return phrases(found)
 
 
