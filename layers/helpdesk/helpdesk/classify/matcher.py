@@ -18,6 +18,8 @@ MAX_HITS = 12
 NEGATION_WINDOW = 4
 _NEGATORS = frozenset({"not", "no", "never", "without", "nothing", "neither", "nor", "zero", "nobodi"})
 _NOT_NEGATIONS = frozenset({"no longer", "not only", "not just", "no doubt", "not sure", "no one", "no way"})
+_SUBJECTS = frozenset({"we", "we'll", "we're", "we've", "i", "i'll", "i'm", "i've", "they", "they'll", "they're",
+                       "you", "you'll", "you're", "she", "he", "she'll", "he'll"})
 _HYPOTHETICAL = frozenset({"if", "whether", "hypothetically", "suppose", "supposing", "unless"})
 _NT_WORDS = frozenset({"isn't", "aren't", "wasn't", "weren't", "doesn't", "don't", "didn't", "hasn't", "haven't",
                        "hadn't", "won't", "wouldn't", "shouldn't", "isnt", "arent", "wasnt", "doesnt", "dont",
@@ -166,7 +168,10 @@ class Matcher:
         clause = tokens[start].clause
         words = [t.word for t in tokens[max(0, start - 12): start] if t.clause == clause]
         near = words[-NEGATION_WINDOW:]
-        negated = any(_is_negator(w, near[j + 1] if j + 1 < len(near) else "") for j, w in enumerate(near))
+        # "if this isn't fixed we'll leave": a new subject after the negator starts the main clause.
+        restart = max((j for j, w in enumerate(near) if w in _SUBJECTS), default=-1)
+        negated = any(_is_negator(w, near[j + 1] if j + 1 < len(near) else "")
+                      for j, w in enumerate(near) if j > restart)
         hypothetical = any(w in _HYPOTHETICAL for w in words) or _asks_what_if(tokens, start)
         return Hit(concept, start, end, " ".join(phrase.split()), negated, hypothetical)
 

@@ -23,7 +23,8 @@ _TITLE_LINE = re.compile(rf"(?:^|[\s,(|/-]){_C_LEVEL}\b|(?<!vice )\bpresident\b"
 _EXEC_IN_TEXT = re.compile(
     rf"\b(?:our|my|the company's|their)\s+(?:own\s+)?{_C_LEVEL}\b|\b{_C_LEVEL}\s+here\b|"
     rf"\b(?:i'm|i am|as)\s+(?:the\s+)?{_C_LEVEL}\b|\b(?:cc|cc'd|copied|copying|looped in)\s+(?:in\s+)?"
-    rf"(?:our|my)?\s*{_C_LEVEL}\b|\bassistant to the {_C_LEVEL}\b", re.IGNORECASE)
+    rf"(?:our|my)?\s*{_C_LEVEL}\b|\bassistant to the {_C_LEVEL}\b|^\s*cc:?[^\n]{{0,60}}\b{_C_LEVEL}\b",
+    re.IGNORECASE | re.MULTILINE)
 Detector = Callable[[Matcher, Account], list[str]]
 
 
