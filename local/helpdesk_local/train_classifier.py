@@ -11,7 +11,7 @@ preset's rules; the severity target is the abstract level after the labelled tri
 Choices are made by 3-fold cross-validation on the tuned part (folds by id hash): the L2 strength of
 both models, and for severity the `at_least` rules that turn a fair chance of "critical" into at least
 "high" (or "critical"). Missing a critical message costs more than over-calling a high one, so a critical
-message predicted medium or low counts as three errors when the rules are chosen.
+message predicted medium or low counts as five errors when the rules are chosen.
 """
 
 from __future__ import annotations
@@ -41,13 +41,15 @@ WORD_SCALE = {"level": 1.0, "issue_type": 3.0}
 MIN_WORD_COUNT = 3
 CV_FOLDS = 3
 SEED = 20240501
-MISSED_CRITICAL_COST = 3
+MISSED_CRITICAL_COST = 5
 # Candidate rules [at least this level, when P(critical) >= p]; the empty set is a candidate too.
 AT_LEAST_GRID = (
     (), (("high", "critical", 0.2),), (("high", "critical", 0.15),), (("high", "critical", 0.1),),
+    (("high", "critical", 0.06),),
     (("critical", "critical", 0.4), ("high", "critical", 0.15)),
     (("critical", "critical", 0.3), ("high", "critical", 0.15)),
     (("critical", "critical", 0.3), ("high", "critical", 0.1)),
+    (("critical", "critical", 0.3), ("high", "critical", 0.06)),
 )
 
 
