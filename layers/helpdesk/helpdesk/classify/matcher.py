@@ -53,6 +53,7 @@ class Matcher:
     _memo: dict[tuple[str, int], frozenset[int]] = field(default_factory=dict)
     _found: dict[str, list[Hit]] = field(default_factory=dict)
     _masked: set[int] | None = None
+    _by_stem: dict[str, list[int]] | None = None
 
     def ends(self, concept: str, i: int) -> frozenset[int]:
         """Token indexes where a match of the concept starting at token i can end."""
@@ -143,12 +144,22 @@ class Matcher:
         cover = {i for other in others for h in self.find(other) for i in range(h.start, h.end)}
         return [h for h in hits if not cover.intersection(range(h.start, h.end))]
 
+    def _starts(self, concept: str) -> list[int]:
+        """Token indexes where a match may start: those whose stem can open one of the concept's patterns."""
+        firsts = self.lexicon.first_words(concept)
+        if firsts is None:
+            return list(range(len(self.doc.tokens)))
+        if self._by_stem is None:
+            self._by_stem = {}
+            for i, token in enumerate(self.doc.tokens):
+                self._by_stem.setdefault(token.stem, []).append(i)
+        return sorted(i for stem_ in firsts for i in self._by_stem.get(stem_, ()))
+
     def _scan(self, concept: str, masked: set[int]) -> list[Hit]:
         hits: list[Hit] = []
         last_end = -1
-        firsts = self.lexicon.first_words(concept)
-        for i, token in enumerate(self.doc.tokens):
-            if i < last_end or i in masked or (firsts is not None and token.stem not in firsts):
+        for i in self._starts(concept):
+            if i < last_end or i in masked:
                 continue
             end = self._longest(concept, i, masked)
             if end is not None:
