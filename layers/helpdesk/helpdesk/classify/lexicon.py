@@ -95,6 +95,8 @@ class Lexicon:
         self._firsts: dict[str, frozenset[str] | None] = {}
         self.pattern_firsts = {name: [self._pattern_first(p, ()) for p in patterns]
                                for name, patterns in self.concepts.items()}
+        # What each pattern cannot match without: its words (any one alternative) and its sub-concepts.
+        self.required = {name: [_required(p) for p in patterns] for name, patterns in self.concepts.items()}
 
     def first_words(self, concept: str, seen: tuple[str, ...] = ()) -> frozenset[str] | None:
         """Stems a match of the concept can start with; None when it could start anywhere."""
@@ -128,6 +130,21 @@ class Lexicon:
     def from_spec(cls, spec: LexiconSpec) -> Lexicon:
         return cls({name: [_pattern(p) for p in c.patterns] for name, c in spec.concepts.items()},
                    dict(spec.concepts))
+
+
+Requirement = tuple[str, object]  # ("words", stems: one must occur) | ("concept", name: must be possible)
+
+
+def _required(pattern: tuple[Element, ...]) -> tuple[Requirement, ...]:
+    needs: list[Requirement] = []
+    for kind, arg in pattern:
+        if kind == "words":
+            needs.append(("words", arg))
+        elif kind == "seq":
+            needs.append(("words", frozenset(arg)))  # type: ignore[arg-type]
+        elif kind == "concept":
+            needs.append(("concept", arg))
+    return tuple(needs)
 
 
 @lru_cache(maxsize=4)

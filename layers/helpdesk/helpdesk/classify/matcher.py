@@ -54,6 +54,10 @@ class Matcher:
     _found: dict[str, list[Hit]] = field(default_factory=dict)
     _masked: set[int] | None = None
     _by_stem: dict[str, list[int]] | None = None
+    _patterns: dict[str, list[tuple[tuple[Element, ...], frozenset[str] | None]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._stems = frozenset(t.stem for t in self.doc.tokens)
 
     def ends(self, concept: str, i: int) -> frozenset[int]:
         """Token indexes where a match of the concept starting at token i can end."""
@@ -66,8 +70,7 @@ class Matcher:
             return frozenset()
         token = self.doc.tokens[i]
         result: set[int] = set()
-        firsts = self.lexicon.pattern_firsts.get(concept, ())
-        for pattern, first in zip(self.lexicon.concepts.get(concept, ()), firsts, strict=True):
+        for pattern, first in self._possible(concept):
             if first is None or token.stem in first:
                 result |= self._match(pattern, 0, i, token.clause)
         frozen = frozenset(result)
@@ -78,6 +81,11 @@ class Matcher:
         if k == len(pattern):
             return {i}
         kind, arg = pattern[k]
+        if kind == "words":  # the common case, kept inline
+            tokens = self.doc.tokens
+            if i < len(tokens) and tokens[i].clause == clause and tokens[i].stem in arg:  # type: ignore[operator]
+                return self._match(pattern, k + 1, i + 1, clause)
+            return set()
         if kind in ("end", "not"):
             ok = self._zero_width(kind, arg, i, clause)
             return self._match(pattern, k + 1, i, clause) if ok else set()
@@ -107,8 +115,6 @@ class Matcher:
     def _steps(self, kind: str, arg: object, i: int, clause: int) -> set[int]:
         """Where the next element may start after this one matches at token i."""
         tokens = self.doc.tokens
-        if kind == "words":
-            return {i + 1} if tokens[i].stem in arg else set()  # type: ignore[operator]
         if kind == "seq":
             return {i + len(seq) for seq in arg.get(tokens[i].stem, ())  # type: ignore[attr-defined]
                     if self._sequence_at(seq, i, clause)}
@@ -144,16 +150,36 @@ class Matcher:
         cover = {i for other in others for h in self.find(other) for i in range(h.start, h.end)}
         return [h for h in hits if not cover.intersection(range(h.start, h.end))]
 
+    def _possible(self, concept: str) -> list[tuple[tuple[Element, ...], frozenset[str] | None]]:
+        """The concept's patterns that can match this message at all: every word they need occurs in it."""
+        cached = self._patterns.get(concept)
+        if cached is not None:
+            return cached
+        self._patterns[concept] = []  # a concept that needs itself is not possible through itself
+        lex = self.lexicon
+        triples = zip(lex.concepts.get(concept, ()), lex.pattern_firsts.get(concept, ()), lex.required.get(concept, ()),
+                      strict=True)
+        found = [(p, first) for p, first, needs in triples if all(self._available(need) for need in needs)]
+        self._patterns[concept] = found
+        return found
+
+    def _available(self, need: tuple[str, object]) -> bool:
+        kind, arg = need
+        if kind == "concept":
+            return bool(self._possible(str(arg)))
+        return not self._stems.isdisjoint(arg)  # type: ignore[arg-type]
+
     def _starts(self, concept: str) -> list[int]:
-        """Token indexes where a match may start: those whose stem can open one of the concept's patterns."""
-        firsts = self.lexicon.first_words(concept)
-        if firsts is None:
+        """Token indexes where a match may start: those whose stem can open one of the possible patterns."""
+        firsts = [first for _p, first in self._possible(concept)]
+        if any(first is None for first in firsts):
             return list(range(len(self.doc.tokens)))
         if self._by_stem is None:
             self._by_stem = {}
             for i, token in enumerate(self.doc.tokens):
                 self._by_stem.setdefault(token.stem, []).append(i)
-        return sorted(i for stem_ in firsts for i in self._by_stem.get(stem_, ()))
+        stems = set().union(*firsts) & self._stems
+        return sorted(i for stem_ in stems for i in self._by_stem.get(stem_, ()))
 
     def _scan(self, concept: str, masked: set[int]) -> list[Hit]:
         hits: list[Hit] = []

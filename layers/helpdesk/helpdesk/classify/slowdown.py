@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 MAX_TEXT = 20_000
 _WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -123,6 +124,7 @@ def _stated(text: str) -> Slowdown | None:
     return max(found, key=lambda s: s.factor, default=None)
 
 
+@lru_cache(maxsize=32)
 def slowdown(text: str) -> Slowdown | None:
     """The largest slowdown factor found, with the words that state it."""
     text = _HOURS_MINUTES.sub(lambda m: f"{int(m.group(1)) + int(m.group(2)) / 60:.2f} hours", text[:MAX_TEXT])
