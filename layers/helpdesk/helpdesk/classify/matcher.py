@@ -81,11 +81,8 @@ class Matcher:
         if k == len(pattern):
             return {i}
         kind, arg = pattern[k]
-        if kind == "words":  # the common case, kept inline
-            tokens = self.doc.tokens
-            if i < len(tokens) and tokens[i].clause == clause and tokens[i].stem in arg:  # type: ignore[operator]
-                return self._match(pattern, k + 1, i + 1, clause)
-            return set()
+        if kind == "words":  # the common case, decided here
+            return self._match(pattern, k + 1, i + 1, clause) if self._word_at(arg, i, clause) else set()
         if kind in ("end", "not"):
             ok = self._zero_width(kind, arg, i, clause)
             return self._match(pattern, k + 1, i, clause) if ok else set()
@@ -94,6 +91,10 @@ class Matcher:
         if not _in_clause(self.doc.tokens, i, clause):
             return set()
         return {end for nxt in self._steps(kind, arg, i, clause) for end in self._match(pattern, k + 1, nxt, clause)}
+
+    def _word_at(self, stems: object, i: int, clause: int) -> bool:
+        tokens = self.doc.tokens
+        return i < len(tokens) and tokens[i].clause == clause and tokens[i].stem in stems  # type: ignore[operator]
 
     def _zero_width(self, kind: str, arg: object, i: int, clause: int) -> bool:
         tokens = self.doc.tokens
