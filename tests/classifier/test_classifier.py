@@ -12,7 +12,6 @@ from helpdesk.classifier import Classification as ShimClassification
 from helpdesk.classify import Classification, Classifier
 from helpdesk.mail.quotes import strip_quoted
 from helpdesk.policy.loader import load_policy, preset_names
-from helpdesk_local.evaluate import evaluate, format_report, main
 
 PRESETS = preset_names()
 
@@ -192,8 +191,11 @@ def test_asking_for_the_vendors_ceo_is_an_escalation_not_executive_involvement(p
 # -- evidence and the public contract ---------------------------------------------------------------------
 
 
+DOWN = ("Production is down", "Nobody can log in and we lost data. This is unacceptable.")
+
+
 def test_every_decision_names_its_evidence(p0p3: Classifier) -> None:
-    result = p0p3.classify("Production is down", "Nobody can log in and we lost data. This is unacceptable.")
+    result = p0p3.classify(*DOWN)
     assert result.severity == level(p0p3, "critical")
     assert {"outage", "data_loss"} <= set(result.triggers)
     model = rules(result)["model"]
@@ -202,7 +204,10 @@ def test_every_decision_names_its_evidence(p0p3: Classifier) -> None:
         assert any(e.decision == "trigger" and e.value == trigger and e.phrases for e in result.evidence)
     assert [e.value for e in result.evidence if e.decision == "issue_type"] == [result.issue_type]
     assert [e.value for e in result.evidence if e.decision == "emotion"] == [result.emotion] == ["angry"]
-    data = result.as_dict()
+
+
+def test_the_verdict_keeps_its_public_json_shape(p0p3: Classifier) -> None:
+    data = p0p3.classify(*DOWN).as_dict()
     assert set(data) == {"severity", "issue_type", "triggers", "emotion", "evidence"}
     assert all(set(e) == {"decision", "value", "rule", "phrases"} for e in data["evidence"])
     assert json.loads(json.dumps(data)) == data
@@ -237,42 +242,3 @@ def test_a_200_kb_body_classifies(p0p3: Classifier) -> None:
     body = "Since this morning nobody in our company can log in.\n" + log * (200_000 // len(log) + 1)
     result = p0p3.classify("Login", body)
     assert "outage" in result.triggers and result.severity == level(p0p3, "critical")
-
-
-# -- the figures reached on mail the rules were not tuned on ------------------------------------------
-
-
-@pytest.fixture(scope="module", params=PRESETS)
-def report(request: pytest.FixtureRequest) -> dict:
-    return evaluate(request.param)
-
-
-# Floors a little under what the held-out part reached when this was written (see docs/classifier.md);
-# they catch a regression, they do not claim the targets are met.
-HELD_OUT_FLOORS = {"severity_accuracy": 0.68, "trigger_recall": 0.75, "issue_type_accuracy": 0.60}
-HELD_OUT_CEILINGS = {"false_trigger_rate": 0.20, "critical_below_second": 8}
-
-
-def test_held_out_figures_stay_above_their_floors(report: dict) -> None:
-    held_out = report["parts"]["held_out"]
-    assert held_out["examples"] >= 100
-    for name, floor in HELD_OUT_FLOORS.items():
-        assert held_out[name] >= floor, format_report(report)
-    for name, ceiling in HELD_OUT_CEILINGS.items():
-        assert held_out[name] <= ceiling, format_report(report)
-
-
-def test_the_tuned_part_is_reported_apart_and_every_realistic_case_is_in_it(report: dict) -> None:
-    tuned = report["parts"]["tuned"]
-    assert tuned["examples"] > report["parts"]["held_out"]["examples"]
-    assert "held out" in report["split"]
-    text = format_report(report, misses=True)
-    assert "tuned" in text and "held_out" in text
-    assert "realistic-" not in json.dumps(report["parts"]["held_out"]["misses"])
-
-
-def test_the_cli_reports_json_and_strict_mode_fails_on_missed_targets(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--policy", "p0-p3", "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert out["reports"][0]["policy"] == "p0-p3" and "held_out" in out["reports"][0]["parts"]
-    assert main(["--policy", "p0-p3", "--strict"]) == (0 if out["passed"] else 1)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from helpdesk.accounts.model import DEFAULT_ACCOUNT, Account
 from helpdesk.classify.features import Features, extract
-from helpdesk.classify.lexicon import Matcher
+from helpdesk.classify.matcher import Matcher
 from helpdesk.classify.model import LinearModel, load_model
 from helpdesk.classify.result import Classification, Evidence
 from helpdesk.classify.rules import compiled
@@ -102,13 +102,7 @@ class Classifier:
 
     def _triggers(self, m: Matcher, account: Account) -> dict[str, tuple[str, list[str]]]:
         """Trigger name -> (rule, phrases), in the order the policy lists its triggers."""
-        found: dict[str, tuple[str, list[str]]] = {}
-        for rid, rule in self.rules.trigger_rules.items():
-            if rule.industries and account.industry not in rule.industries:
-                continue
-            words = phrases(m.counted(f"trigger:{rid}"))
-            if words and rule.trigger not in found:
-                found[rule.trigger] = (rid, words)
+        found = self._phrase_rule_triggers(m, account)
         for name, detect in DETECTORS.items():
             if name in self.policy.triggers and name not in found:
                 words = detect(m, account)
@@ -117,11 +111,21 @@ class Classifier:
         order = list(self.policy.triggers)
         return {name: found[name] for name in sorted(found, key=order.index)}
 
+    def _phrase_rule_triggers(self, m: Matcher, account: Account) -> dict[str, tuple[str, list[str]]]:
+        found: dict[str, tuple[str, list[str]]] = {}
+        for rid, rule in self.rules.trigger_rules.items():
+            if rule.industries and account.industry not in rule.industries:
+                continue
+            words = phrases(m.counted(f"trigger:{rid}"))
+            if words and rule.trigger not in found:
+                found[rule.trigger] = (rid, words)
+        return found
+
     def _severity(self, feats: Features, evidence: list[Evidence]) -> str:
-        level = self.severity_model.predict(feats.values)
+        level, raised_by = self.severity_model.decide(feats.values)
         severity = self.level_id(level)
-        reasons = self.severity_model.reasons(feats.values, level)
-        evidence.append(Evidence("severity", severity, "model", [_describe(f, w, feats) for f, w in reasons]))
+        reasons = [_describe(f, w, feats) for f, w in self.severity_model.reasons(feats.values, level)]
+        evidence.append(Evidence("severity", severity, "model", reasons + ([raised_by] if raised_by else [])))
         return severity
 
     def _apply_raises(self, severity: str, triggers: list[str], evidence: list[Evidence]) -> str:
@@ -172,18 +176,23 @@ class Classifier:
     def _emotion(self, m: Matcher, raw: str, evidence: list[Evidence]) -> str:
         scores = {name: phrases(m.counted(f"emotion:{name}")) for name in self.rules.emotions}
         scores = {name: found for name, found in scores.items() if found}
-        words = [w for w in re.findall(r"[A-Za-z]{3,}", raw[:5000])]
-        caps = [w for w in words if w.isupper()]
-        if len(caps) >= 3 and len(caps) >= 0.5 * len(words):
-            scores.setdefault("angry", []).append("ALL CAPS")
-        if re.search(r"!{3,}|(?:!\s*){3,}", raw[:5000]):
-            scores.setdefault("angry" if "angry" in scores else "urgent", []).append("!!!")
+        _loud(raw[:5000], scores)
         for name in EMOTIONS:
             if name in scores:
                 evidence.append(Evidence("emotion", name, "emotions", scores[name]))
                 return name
         evidence.append(Evidence("emotion", "calm", "default", []))
         return "calm"
+
+
+def _loud(raw: str, scores: dict[str, list[str]]) -> None:
+    """ALL CAPS reads as anger; "!!!" as anger when there is anger already, else as urgency."""
+    words = re.findall(r"[A-Za-z]{3,}", raw)
+    caps = [w for w in words if w.isupper()]
+    if len(caps) >= 3 and len(caps) >= 0.5 * len(words):
+        scores.setdefault("angry", []).append("ALL CAPS")
+    if re.search(r"!{3,}|(?:!\s*){3,}", raw):
+        scores.setdefault("angry" if "angry" in scores else "urgent", []).append("!!!")
 
 
 def _describe(feature: str, weight: float, feats: Features) -> str:

@@ -7,19 +7,25 @@ Features are named so that a person can read them as evidence: `concept:blocked_
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from helpdesk.classify.figures import Figure, money, people
-from helpdesk.classify.lexicon import Matcher
+from helpdesk.classify.matcher import Matcher
+from helpdesk.classify.slowdown import slowdown
 from helpdesk.classify.text import Token
 
-CONCEPTS = ("unavailable", "blocked_action", "none_can", "fails_everywhere", "data_loss", "security_incident",
+CONCEPTS = ("unavailable", "fails_to_load", "blocked_action", "blocked_getting_in", "none_can", "none_can_get_in",
+            "fails_everywhere", "data_loss", "security_incident", "privacy_concern", "no_incident",
             "scope_all", "scope_few", "workaround", "slowness", "slow_strong", "question_words", "feature_words",
             "cosmetic", "thanks_feedback", "reassurance", "resolved", "problem", "patient_safety",
             "privacy_problem", "pci_problem", "legal_paperwork", "health_context", "peak", "churn_threat",
-            "legal", "public_relations", "escalation_request")
+            "legal", "public_relations", "escalation_request", "cue_integration", "cue_configuration", "cue_billing",
+            "cue_feature", "cue_training", "manual_workaround", "easy_workaround", "scope_many", "customer_facing",
+            "business_stopped", "deadline")
 NEGATED = ("unavailable", "blocked_action", "data_loss", "security_incident", "problem")
 PEOPLE_STEPS = (2, 10, 100, 1000)
+SLOWDOWN_STEPS = (1.5, 3, 10)
 MONEY_STEPS = (100, 1000)
 STOPWORDS = frozenset("""a an the and or of to in on at for from by with is are was were be been it this that these
 those we our us i my you your they them their he she his her as if but not no so do does did have has had can could
@@ -44,6 +50,10 @@ def _concepts(m: Matcher, feats: Features, policy_concepts: list[str]) -> None:
         if hits:
             label = name if ":" in name else f"concept:{name}"
             feats.add(label, min(1.0, 0.5 + 0.25 * len(hits)), [h.phrase for h in hits[:4]])
+    _negated(m, feats)
+
+
+def _negated(m: Matcher, feats: Features) -> None:
     for name in NEGATED:
         negated = [h for h in m.find(name) if h.negated or h.hypothetical]
         if negated:
@@ -60,18 +70,23 @@ def _near_problem(m: Matcher, figure: Figure) -> bool:
 
 def _figures(m: Matcher, feats: Features, money_steps: tuple[float, ...]) -> None:
     for fig in money(m.doc.text):
-        for step in money_steps:
-            if fig.value >= step:
-                feats.add(f"figure:money>={step:g}/h", 1.0, [fig.phrase])
+        _steps(feats, "figure:money>={:g}/h", fig.value, money_steps, fig.phrase)
+    slower = slowdown(m.doc.text) if m.counted("slowness") or m.counted("slow_strong") else None
+    if slower:
+        _steps(feats, "figure:slower>={:g}x", slower.factor, SLOWDOWN_STEPS, slower.phrase)
     for fig in people(m.doc.text):
         if not _near_problem(m, fig):
             continue
         if fig.kind == "everyone":
             feats.add("figure:everyone", 1.0, [fig.phrase])
-            continue
-        for step in PEOPLE_STEPS:
-            if fig.value >= step:
-                feats.add(f"figure:people>={step}", 1.0, [fig.phrase])
+        else:
+            _steps(feats, "figure:people>={}", fig.value, PEOPLE_STEPS, fig.phrase)
+
+
+def _steps(feats: Features, name: str, value: float, steps: tuple[float, ...], phrase: str) -> None:
+    for step in steps:
+        if value >= step:
+            feats.add(name.format(step), 1.0, [phrase])
 
 
 def _shape(m: Matcher, feats: Features) -> None:
@@ -79,22 +94,29 @@ def _shape(m: Matcher, feats: Features) -> None:
     words = len(doc.tokens)
     feats.add("shape:short", 1.0 if words < 40 else 0.0)
     feats.add("shape:long", 1.0 if words > 150 else 0.0)
-    if doc.subject.strip().endswith("?"):
+    asks = doc.subject.strip().endswith("?")
+    if asks:
         feats.add("shape:subject_question", 1.0, [doc.subject.strip()])
-    if "?" in doc.body and not m.counted("problem"):
-        feats.add("shape:only_questions", 1.0)
-    caps = [t.word for t in doc.tokens if len(t.word) > 3]
-    raw = doc.subject + " " + doc.body
-    if caps and sum(1 for w in raw.split() if len(w) > 3 and w.isupper()) > 0.5 * len(caps):
+    if not m.counted("problem"):
+        feats.add("shape:no_problem", 1.0)
+        if asks or "?" in doc.body:
+            feats.add("shape:only_questions", 1.0)
+    _loudness(doc.subject + " " + doc.body, [t.word for t in doc.tokens if len(t.word) > 3], feats)
+
+
+def _loudness(raw: str, long_words: list[str], feats: Features) -> None:
+    if long_words and sum(1 for w in raw.split() if len(w) > 3 and w.isupper()) > 0.5 * len(long_words):
         feats.add("shape:all_caps", 1.0)
     if "!!" in raw:
         feats.add("shape:exclamations", 1.0)
 
 
 def _words(tokens: list[Token], feats: Features) -> None:
-    for token in tokens[:3000]:
-        if token.stem not in STOPWORDS and len(token.stem) > 2 and not token.stem.isdigit():
-            feats.add(f"word:{token.stem}", 1.0)
+    """Each distinct word, weighted 1/sqrt(distinct words) so long mail does not outvote short mail."""
+    stems = {t.stem for t in tokens[:3000] if t.stem not in STOPWORDS and len(t.stem) > 2 and not t.stem.isdigit()}
+    weight = 1 / math.sqrt(max(1, len(stems)))
+    for stem in stems:
+        feats.add(f"word:{stem}", weight)
 
 
 def extract(m: Matcher, triggers: dict[str, list[str]], policy_concepts: list[str],

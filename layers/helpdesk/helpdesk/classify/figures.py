@@ -1,4 +1,4 @@
-"""Impact figures: money per hour, how many people are affected, and how much slower things got."""
+"""Impact figures: money per hour and how many people are affected (slowdowns are in slowdown.py)."""
 
 from __future__ import annotations
 
@@ -23,22 +23,11 @@ _EVERYONE = re.compile(
     r"|every\s+(?:single\s+)?(?:user|employee|agent|customer|member|store|branch|clinic|register|shop)"
     r"|everyone|everybody|nobody|no one"
     r"|(?:our|the)\s+(?:entire|whole)\s+(?:company|organi[sz]ation|org|business|staff|workforce|hospital|team))\b")
-_DURATION = re.compile(
-    r"(?<![\w.])(\d+(?:[.,]\d+)?)(?:\s*(?:-|to|–)\s*(\d+(?:[.,]\d+)?))?\s*"
-    r"(ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?)\b", re.IGNORECASE)
-_UNIT_SECONDS = {"ms": 0.001, "mil": 0.001, "s": 1, "sec": 1, "min": 60, "h": 3600, "hr": 3600, "hou": 3600,
-                 "day": 86400}
-_WORD_DURATION = re.compile(r"\b(?:a|one|about a|almost a)\s+(minute|hour|second)\b|\binstant(?:ly)?\b|"
-                            r"\bunder a second\b", re.IGNORECASE)
-_COMPARE = re.compile(r"\b(?:from|before|normally|usually|used to|compared|previously|instead of|was|were|"
-                      r"now|since|last (?:week|month)|normal)\b", re.IGNORECASE)
-_HOURS_MINUTES = re.compile(r"\b(\d+)\s?h\s?(\d+)\s?m(?:in)?\b", re.IGNORECASE)
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
 
 
 @dataclass(frozen=True)
 class Figure:
-    kind: str  # money_per_hour | people | everyone | slowdown
+    kind: str  # money_per_hour | people | everyone
     value: float
     phrase: str
     start: int
@@ -63,39 +52,3 @@ def people(text: str) -> list[Figure]:
     found += [Figure("everyone", float("inf"), " ".join(m.group(0).split()), m.start())
               for m in itertools.islice(_EVERYONE.finditer(text), MAX_OCCURRENCES)]
     return found
-
-
-def _seconds(match: re.Match[str]) -> float:
-    unit = match.group(3).lower()
-    factor = next((v for k, v in _UNIT_SECONDS.items() if unit.startswith(k)), 1.0)
-    if unit in ("m",):
-        factor = 60.0
-    high = match.group(2) or match.group(1)
-    return float(high.replace(",", ".")) * factor
-
-
-def _word_seconds(match: re.Match[str]) -> float:
-    word = match.group(0).lower()
-    if "instant" in word or "under a second" in word:
-        return 0.5
-    return {"second": 1.0, "minute": 60.0, "hour": 3600.0}[match.group(1).lower()]
-
-
-def slowdown(text: str) -> Figure | None:
-    """The largest ratio between two durations compared in one sentence or two adjacent ones."""
-    text = _HOURS_MINUTES.sub(lambda m: f"{int(m.group(1)) + int(m.group(2)) / 60:.2f} hours", text[:20_000])
-    sentences = [s for s in _SENTENCE.split(text) if s.strip()]
-    best: Figure | None = None
-    for i, sentence in enumerate(sentences):
-        window = sentence + " " + (sentences[i + 1] if i + 1 < len(sentences) else "")
-        if not _COMPARE.search(window):
-            continue
-        values = [_seconds(m) for m in itertools.islice(_DURATION.finditer(window), 8)]
-        values += [_word_seconds(m) for m in itertools.islice(_WORD_DURATION.finditer(window), 4)]
-        values = [v for v in values if v > 0]
-        if len(values) < 2:
-            continue
-        ratio = max(values) / min(values)
-        if ratio < 200 and (best is None or ratio > best.value):
-            best = Figure("slowdown", ratio, " ".join(sentence.split())[:120], 0)
-    return best

@@ -17,6 +17,12 @@ MAX_CHARS = 6_000
 _QUOTED_LINE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
 _SIGNATURE_RULE = re.compile(r"^[ \t]*(?:--|__+)[ \t]*$", re.MULTILINE)
 _MOBILE_FOOTER = re.compile(r"^[ \t]*sent from my [^\n]*$", re.MULTILINE | re.IGNORECASE)
+# Legal footers ("CONFIDENTIALITY NOTICE: ... may result in legal action") are boilerplate, not the customer.
+_DISCLAIMER = re.compile(
+    r"^[ \t]*(?:\**\s*)?(?:confidentiality notice|confidential(?:ity)?\s*:|disclaimer\s*:|legal notice|"
+    r"privileged (?:and|&) confidential|this (?:e-?mail|message|communication)(?: and any (?:attachments?|files?)"
+    r"(?: transmitted with it)?)? (?:is|are|may be|may contain|contains?) (?:confidential|intended|privileged|"
+    r"legally)|if you (?:are not the intended|have received this))", re.MULTILINE | re.IGNORECASE)
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)*|\$|%|\?|!")
 # Clause ends: sentence punctuation, a blank line, a contrast word or a list bullet.
 _BREAK_WORDS = frozenset({"but", "however", "although", "though", "except", "whereas", "yet"})
@@ -45,20 +51,30 @@ def stem(word: str) -> str:
         return _IRREGULAR[word]
     if len(word) <= 3 or word.isdigit() or word[:-1].isdigit():
         return word
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            if suffix in ("s", "es") and word.endswith(("ss", "us", "is")):
-                continue
-            word = word[: -len(suffix)] + ("i" if suffix in ("ies", "ied") else "")
-            if suffix in ("ing", "ed", "edly", "ingly") and len(word) > 3 and word[-1] == word[-2] \
-                    and word[-1] not in _KEEP_DOUBLE:
-                word = word[:-1]
-            break
+    word = _strip_suffix(word)
     if word.endswith("y") and len(word) > 3:
         word = word[:-1] + "i"
     if word.endswith("e") and len(word) > 3:
         word = word[:-1]
     return word
+
+
+def _strip_suffix(word: str) -> str:
+    suffix = next((x for x in _SUFFIXES if _strippable(word, x)), None)
+    if suffix is None:
+        return word
+    word = word[: -len(suffix)] + ("i" if suffix in ("ies", "ied") else "")
+    doubled = len(word) > 3 and word[-1] == word[-2] and word[-1] not in _KEEP_DOUBLE
+    return word[:-1] if suffix in _UNDOUBLE and doubled else word
+
+
+def _strippable(word: str, suffix: str) -> bool:
+    if not word.endswith(suffix) or len(word) - len(suffix) < 3:
+        return False
+    return not (suffix in ("s", "es") and word.endswith(("ss", "us", "is")))
+
+
+_UNDOUBLE = frozenset({"ing", "ed", "edly", "ingly"})  # "stopped" -> "stop", "spelled" keeps its "ll"
 
 
 @dataclass
@@ -89,6 +105,9 @@ def own_words(text: str) -> str:
     rule = _SIGNATURE_RULE.search(text)
     if rule:
         text = text[: rule.start()]
+    footer = _DISCLAIMER.search(text)
+    if footer and footer.start() > 0:
+        text = text[: footer.start()]
     return _MOBILE_FOOTER.sub("", text)
 
 

@@ -12,17 +12,19 @@ import re
 from collections.abc import Callable
 
 from helpdesk.accounts.model import Account
-from helpdesk.classify.figures import slowdown
-from helpdesk.classify.lexicon import Hit, Matcher
+from helpdesk.classify.matcher import Hit, Matcher
+from helpdesk.classify.slowdown import slowdown
 
-SLOWDOWN_FACTOR = 2.0  # "50% or worse": twice as long as normal
+SLOWDOWN_FACTOR = 1.5  # "50% or worse" against normal
 _SINGULAR = frozenset({"i", "she", "he", "my", "her", "his"})
-_C_LEVEL = r"(?:ceo|cfo|coo|cto|cio|ciso|cno|cmo|cro|cpo|cco|cso|chief\s+[a-z&]+(?:\s+[a-z&]+){0,3}\s+officer)"
+_C_LEVEL = (r"(?:ceo|cfo|coo|cto|cio|ciso|cno|cmo|cro|cpo|cco|cso|cmio|cnio|chief\s+executive|"
+            r"chief\s+[a-z&]+(?:\s+[a-z&]+){0,3}\s+officer)")
 _TITLE_LINE = re.compile(rf"(?:^|[\s,(|/-]){_C_LEVEL}\b|(?<!vice )\bpresident\b", re.IGNORECASE)
 _EXEC_IN_TEXT = re.compile(
     rf"\b(?:our|my|the company's|their)\s+(?:own\s+)?{_C_LEVEL}\b|\b{_C_LEVEL}\s+here\b|"
     rf"\b(?:i'm|i am|as)\s+(?:the\s+)?{_C_LEVEL}\b|\b(?:cc|cc'd|copied|copying|looped in)\s+(?:in\s+)?"
-    rf"(?:our|my)?\s*{_C_LEVEL}\b|\bassistant to the {_C_LEVEL}\b", re.IGNORECASE)
+    rf"(?:our|my)?\s*{_C_LEVEL}\b|\bassistant to the {_C_LEVEL}\b|^\s*cc:?[^\n]{{0,60}}\b{_C_LEVEL}\b",
+    re.IGNORECASE | re.MULTILINE)
 Detector = Callable[[Matcher, Account], list[str]]
 
 
@@ -34,12 +36,21 @@ def _resolved(m: Matcher) -> bool:
     return bool(m.counted("resolved"))
 
 
+def _quiet(m: Matcher) -> bool:
+    """The problem is over, or the customer says nothing has happened (a policy, a plan, a drill)."""
+    return _resolved(m) or bool(m.find("no_incident"))
+
+
 def _outage(m: Matcher, account: Account) -> list[str]:
-    if _resolved(m):
+    """Down or unreachable; or nobody can get in or pay, unless only a few are affected."""
+    if _quiet(m):
         return []
-    found = [*m.counted("unavailable"), *m.counted("none_can"), *m.counted("fails_everywhere")]
+    found = list(m.counted("unavailable"))
     if not m.counted("scope_few"):
-        found += [h for h in m.counted("blocked_action") if not _singular_subject(m, h)]
+        found += [*m.counted("none_can_get_in"), *m.counted("fails_everywhere")]
+        found += [h for h in m.counted("blocked_getting_in") if not _singular_subject(m, h)]
+        if m.counted("scope_all") or m.counted("scope_many"):  # "won't load" is a bug until it is everyone's
+            found += m.counted("fails_to_load")
     return phrases(found)
 
 
@@ -50,12 +61,14 @@ def _singular_subject(m: Matcher, hit: Hit) -> bool:
 
 
 def _data_loss(m: Matcher, account: Account) -> list[str]:
-    if m.find("loss_denied") or any(h.negated for h in m.find("data_loss")):
+    if m.find("loss_denied") or m.find("no_incident") or any(h.negated for h in m.find("data_loss")):
         return []  # "nothing was lost": the customer says so, whatever else looked empty
     return phrases(m.counted("data_loss"))
 
 
 def _security(m: Matcher, account: Account) -> list[str]:
+    if m.find("no_incident"):
+        return []
     return phrases(m.counted("security_incident"))
 
 
@@ -84,21 +97,30 @@ def _in_industry(m: Matcher, account: Account, industry: str, context: str) -> b
 def _hipaa(m: Matcher, account: Account) -> list[str]:
     if not _in_industry(m, account, "healthcare", "health_context"):
         return []
+    if m.find("no_incident"):
+        return []
     found = phrases(m.counted("privacy_problem"))
-    if not found and m.counted("problem") and not m.find("legal_paperwork"):
-        found = phrases(m.find("privacy_terms"))
+    if not found and not m.find("legal_paperwork"):
+        found = phrases(m.counted("privacy_concern"))
     if not found and m.find("health_context") and _security(m, account):
         found = phrases(m.counted("security_incident"))
     return found
 
 
 def _pci(m: Matcher, account: Account) -> list[str]:
-    if account.industry and account.industry not in ("finance", "retail"):
+    if account.industry and account.industry not in ("finance", "retail") or m.find("no_incident"):
         return []
     found = phrases(m.counted("pci_problem"))
-    if not found and m.find("card_context") and _security(m, account):
-        found = [h.phrase for h in m.find("card_context")][:1] + phrases(m.counted("security_incident"))
-    return found
+    if not found and m.counted("pci_terms") and m.counted("problem") and not m.find("legal_paperwork"):
+        found = phrases(m.counted("pci_terms"))
+    return found or _card_data_exposed(m, account)
+
+
+def _card_data_exposed(m: Matcher, account: Account) -> list[str]:
+    """A security incident in a message about card numbers is a PCI concern too."""
+    if not (m.find("card_data") and _security(m, account)):
+        return []
+    return [h.phrase for h in m.find("card_data")][:1] + phrases(m.counted("security_incident"))
 
 
 def _patient_safety(m: Matcher, account: Account) -> list[str]:
@@ -108,7 +130,7 @@ def _patient_safety(m: Matcher, account: Account) -> list[str]:
 
 
 def _performance(m: Matcher, account: Account) -> list[str]:
-    if _resolved(m):
+    if _quiet(m):
         return []
     strong = phrases(m.counted("slow_strong"))
     if strong:
@@ -116,13 +138,13 @@ def _performance(m: Matcher, account: Account) -> list[str]:
     if not m.counted("slowness"):
         return []
     figure = slowdown(m.doc.text)
-    return [figure.phrase] if figure and figure.value >= SLOWDOWN_FACTOR else []
+    return [figure.phrase] if figure and figure.factor >= SLOWDOWN_FACTOR else []
 
 
 def _peak(m: Matcher, account: Account) -> list[str]:
     if account.industry and account.industry != "retail":
         return []
-    if not m.counted("problem") or m.counted("reassurance"):
+    if not m.counted("problem") or m.counted("reassurance") or _quiet(m):
         return []
     return phrases(m.find("peak"))
 
