@@ -8,7 +8,6 @@ import json
 import pytest
 
 from helpdesk.accounts.model import Account
-from helpdesk.classifier import Classification as ShimClassification
 from helpdesk.classify import Classification, Classifier
 from helpdesk.mail.quotes import strip_quoted
 from helpdesk.policy.loader import load_policy, preset_names
@@ -211,7 +210,6 @@ def test_the_verdict_keeps_its_public_json_shape(p0p3: Classifier) -> None:
     assert set(data) == {"severity", "issue_type", "triggers", "emotion", "evidence"}
     assert all(set(e) == {"decision", "value", "rule", "phrases"} for e in data["evidence"])
     assert json.loads(json.dumps(data)) == data
-    assert ShimClassification is Classification
 
 
 def test_classification_is_deterministic(p0p3: Classifier) -> None:
