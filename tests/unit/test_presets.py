@@ -116,10 +116,12 @@ def test_severity_order_and_default(preset: str) -> None:
 # (after, unless, level, repeat_every, repeat_times)
 ESCALATION: dict[str, dict[str, list[tuple[str, str, str, str | None, int]]]] = {
     "p0-p3": {
-        "P0": [("15m", "acknowledged", "L1", None, 0), ("30m", "resolved", "L3", None, 0),
-               ("1h", "first_response", "L2", None, 0), ("4h", "resolved", "Executive", "4h", 5)],
+        # The seed's order, L1 -> L2 -> L3 -> C-level; "Executive Notification: 30 minutes" (P0) and
+        # "2 hours" (P1) reach L3, whose recipients are the CEO and CTO.
+        "P0": [("15m", "acknowledged", "L1", None, 0), ("30m", "resolved", "L2", None, 0),
+               ("30m", "resolved", "L3", None, 0), ("4h", "resolved", "Executive", "4h", 5)],
         "P1": [("2h", "first_response", "L1", None, 0), ("2h", "resolved", "L2", None, 0),
-               ("8h", "resolved", "L3", None, 0)],
+               ("2h", "resolved", "L3", None, 0), ("8h", "resolved", "Executive", None, 0)],
         "P2": [("4h", "acknowledged", "L1", None, 0), ("24h", "first_response", "L2", None, 0),
                ("72h", "resolved", "L2", None, 0)],
         "P3": [("48h", "first_response", "L1", None, 0)],
@@ -132,7 +134,7 @@ ESCALATION: dict[str, dict[str, list[tuple[str, str, str, str | None, int]]]] = 
     },
     "p1-p4": {
         "P1": [("0m", "resolved", "L1", None, 0), ("0m", "resolved", "L2", None, 0),
-               ("0m", "resolved", "L3", None, 0), ("0m", "resolved", "Technical", None, 0),
+               ("0m", "resolved", "Technical", None, 0), ("0m", "resolved", "L3", None, 0),
                ("24h", "resolved", "L4", None, 0)],
         "P2": [("0m", "resolved", "L1", None, 0), ("1h", "acknowledged", "L2", None, 0),
                ("1d", "resolved", "L2", None, 0), ("1d", "resolved", "Technical", None, 0),
@@ -151,6 +153,17 @@ def test_escalation_steps(preset: str, sid: str) -> None:
     got = [(s.after, s.unless, s.level, s.repeat_every, s.repeat_times) for s in steps]
     want = [(dur(a), u, lvl, dur(r), n) for a, u, lvl, r, n in ESCALATION[preset][sid]]
     assert got == want
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_chains_climb_the_levels_in_order(preset: str) -> None:
+    """A chain never steps down: each step's level ranks at or above the one before, and comes no earlier."""
+    policy = load_policy(preset)
+    ranks = {name: i for i, name in enumerate(policy.levels)}
+    for sid, steps in policy.escalation.items():
+        for before, after in zip(steps, steps[1:], strict=False):
+            assert ranks[after.level] >= ranks[before.level], (sid, before.level, after.level)
+            assert after.after >= before.after, (sid, before.after, after.after)
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -218,22 +231,37 @@ def test_p0_p3_trigger_thresholds_and_executives() -> None:
     assert (t.csat_low_below, t.nps_detractor_below, t.revenue_risk_min_arr) == (3.0, 6, 100_000)
     assert (t.repeat_contacts.count, t.repeat_contacts.within) == (3, timedelta(hours=24))
     assert policy.company_annual_revenue == 50_000_000
-    rules = [(r.role, r.min_arr, r.min_revenue_share, r.triggers, r.issue_types)
-             for r in policy.executive_rules]
-    assert rules == [
-        ("ceo", 1_000_000, None, [], []),  # more than $1M ARR at risk
-        ("ceo", None, 0.02, [], []),  # more than 2% of annual revenue
-        ("ceo", None, None, ["legal", "public_relations"], []),
-        ("cto", None, None, ["security_incident", "data_loss", "outage", "performance_degradation"], []),
-        ("cfo", None, None, ["financial_impact"], ["billing"]),
-        ("coo", None, None, ["operational"], []),
-    ]
+    rules = {r.reason: r for r in policy.executive_rules}
+    assert [r.role for r in policy.executive_rules] == ["ceo"] * 6 + ["cto", "cto", "cfo", "coo"]
+    # §4.1 "Revenue Impact: Issues affecting >$1M ARR", "Customers representing >2% of annual revenue".
+    money = rules["revenue over $1M ARR at risk"].when
+    assert [(c.min_arr, c.at_risk) for c in money] == [(1_000_000, True)]
+    assert rules["customer above 2% of annual revenue at risk"].when[0].min_revenue_share == 0.02
+    # §4.1 "Strategic Accounts: Reference customers, board relationships, industry leaders".
+    flags = rules["reference, board-level or industry-leading customer"].when
+    assert all(set(c.account_flags) == {"reference", "board_relationship", "industry_leader"} for c in flags)
+    # "Contract renewal at risk" within the policy's 90-day window; C-level involvement at the customer.
+    assert rules["contract renewal at risk"].when[0].max_days_to_renewal == 90
+    assert rules["a C-level executive at the customer is involved"].when[0].c_level_involved is True
+    assert rules["legal, media or regulatory exposure"].triggers == ["legal", "public_relations",
+                                                                     "regulatory_reporting"]
+    assert rules["security, data or platform stability"].triggers == [
+        "security_incident", "data_loss", "outage", "performance_degradation"]
+    assert (rules["financial impact or liability"].triggers, rules["financial impact or liability"].issue_types) \
+        == (["financial_impact"], ["billing"])
+    assert rules["systemic service delivery problem"].triggers == ["operational"]
+    b = policy.briefings
+    # "Executive availability: 2 hours (business hours), 4 hours (after hours)"; no progress after 24 hours.
+    assert (b.executive_ack_within, b.executive_ack_after_hours) == (timedelta(hours=2), timedelta(hours=4))
+    assert b.no_progress_after == timedelta(hours=24) and b.no_progress_for == ["P0", "P1", "P2"]
+    assert b.merge_window == timedelta(minutes=5)
 
 
 def test_p0_p3_modifiers() -> None:
     mods = load_policy("p0-p3").modifiers
     strategic = mods["strategic_accounts"]
     assert strategic.factor == 0.5  # 50% faster
+    assert strategic.clocks == ["first_response"]  # "response times": cadence and chain delays stay
     assert [(c.account_flags, c.min_arr) for c in strategic.when] == [(["fortune500"], None), ([], 500_000)]
     assert mods["new_customers"].when[0].customer_for_less_than == timedelta(days=90)
     regulated = mods["regulated_compliance"].when[0]
