@@ -41,7 +41,7 @@ LOCAL_PARAMETERS = {
     "DirectorEmail": "cs-directors@example.com",
     "ExecutiveEmail": "executives@example.com",
     "OnCallPhone": "+14155550100",
-    "ExecutivePhone": "+14155550199",
+    "ExecutivePhone": "+14155550142",  # moto reports numbers ending in 99 as opted out
     "OpsEmail": "ops@example.com",
     "TeamQueueAddress": "support-team@example.com",
     "DueShards": "2",  # still sharded, with fewer index queries per simulated minute

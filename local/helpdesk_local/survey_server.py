@@ -243,3 +243,17 @@ def _invoke(runtime: Any, event: dict[str, Any]) -> dict[str, Any]:
     runtime.collect_emails()
     runtime.collect_notifications()
     return response
+
+
+def open_link(runtime: Any, link: str, method: str = "GET") -> tuple[int, str]:
+    """Follow a link served by the survey function (a rating or one-tap acknowledgment) as a phone would.
+
+    A POST submits the page's form, as tapping its button does."""
+    parts = urlsplit(link)
+    headers = {"host": parts.netloc, "user-agent": "helpdesk-local/link", "accept": "text/html"}
+    body = b""
+    if method.upper() == "POST":
+        headers |= {"content-type": "application/x-www-form-urlencoded", "content-length": "0",
+                    "origin": f"{parts.scheme}://{parts.netloc}"}
+    response = _invoke(runtime, function_url_event(method, parts.path or "/", parts.query, headers, body or None))
+    return int(response["statusCode"]), str(response.get("body") or "")

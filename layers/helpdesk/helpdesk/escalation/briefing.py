@@ -20,7 +20,6 @@ from helpdesk.escalation.routing import at_risk, revenue_share, strategic, trigg
 from helpdesk.messages.rendering import render
 from helpdesk.policy.durations import humanize
 from helpdesk.tickets.context import TicketContext
-from helpdesk.tickets.records import Ticket
 
 COMPLIANCE_TRIGGERS = frozenset({"hipaa", "patient_safety", "pci", "regulatory_reporting", "legal"})
 HIGH_CHURN_TRIGGERS = frozenset({"churn_threat", "legal", "csat_low", "nps_detractor"})
@@ -49,10 +48,13 @@ class Briefing:
         return self.reasons[0]
 
 
-def churn_risk(ticket: Ticket, triggers: set[str]) -> str:
+def churn_risk(ctx: TicketContext, triggers: set[str]) -> str:
+    """High on a threat to leave; medium when the customer is upset, something is at risk, or a
+    strategic account has a critical failure (a P0 at a big account strains the relationship by itself)."""
     if triggers & HIGH_CHURN_TRIGGERS:
         return "high"
-    return "medium" if ticket.emotion in ("angry", "frustrated") or at_risk(triggers) else "low"
+    strained = ctx.policy.rank(ctx.severity) == 0 and strategic(ctx)
+    return "medium" if ctx.ticket.emotion in ("angry", "frustrated") or at_risk(triggers) or strained else "low"
 
 
 def revenue_at_risk(ctx: TicketContext, triggers: set[str], executives: bool, now: datetime) -> float:
@@ -116,7 +118,7 @@ def _resources(ctx: TicketContext, level: str) -> list[str]:
 def briefing_context(ctx: TicketContext, b: Briefing) -> dict[str, Any]:
     t, policy = ctx.ticket, ctx.policy
     triggers = triggers_of(ctx, b.primary.trigger) | {r.trigger for r in b.reasons}
-    churn = churn_risk(t, triggers)
+    churn = churn_risk(ctx, triggers)
     at_stake = revenue_at_risk(ctx, triggers, bool(b.executives), b.now)
     zone = ZoneInfo(ctx.targets().timezone)
     milestone = (b.next_milestone[0], local_text(b.next_milestone[1], zone)) if b.next_milestone else None

@@ -20,7 +20,7 @@ from helpdesk.escalation.briefing import Briefing, briefing_text
 from helpdesk.escalation.chat import chat_message
 from helpdesk.escalation.impact import short_impact
 from helpdesk.escalation.reasons import REASON_KINDS, Reason, already_told, effective_level, higher, rank, reason_of
-from helpdesk.escalation.routing import executive_roles, quiet_until, with_coverage
+from helpdesk.escalation.routing import at_risk, executive_roles, quiet_until, triggers_of, with_coverage
 from helpdesk.escalation.sms import SMS_MAX, fit, gsm7, septets, window_of
 from helpdesk.sla.due import DueItem
 from helpdesk.sla.due_work import Defer, Done, DueWork, Performed, Skip
@@ -149,17 +149,22 @@ class Escalator:
 
     # -- briefing ------------------------------------------------------------------------------
 
-    def _roles(self, ctx: TicketContext, level: str, trigger: str, now: datetime) -> tuple[list[str], Any, list]:
-        executives = executive_roles(ctx.policy, ctx, trigger, now)
+    def _roles(self, ctx: TicketContext, level: str, reasons: list[Reason], now: datetime
+               ) -> tuple[list[str], Any, list]:
+        """The level's roles, plus the executives whose rules apply, at an executive level (one that
+        expects an acknowledgment) or, at any level, when revenue is threatened (churn, legal, ...)."""
+        threatened = at_risk(triggers_of(ctx) | {r.trigger for r in reasons})
+        executives = executive_roles(ctx.policy, ctx, reasons[0].trigger, now) \
+            if ctx.policy.levels[level].expects_ack or threatened else []
         wanted = list(dict.fromkeys([*ctx.policy.levels[level].roles, *(role for role, _ in executives)]))
         return wanted, with_coverage(ctx.policy, wanted, now), executives
 
     def _brief(self, item: DueItem, ctx: TicketContext, level: str, reasons: list[Reason],
                siblings: list[tuple[DueItem, Reason]], pending: list[DueItem], now: datetime) -> Done:
         number, severity, primary = ctx.number, ctx.severity, reasons[0]
-        _, covered, executives = self._roles(ctx, level, primary.trigger, now)
+        _, covered, executives = self._roles(ctx, level, reasons, now)
         link = self._link(ctx, level, ",".join(covered.roles), now)
-        briefing = Briefing(level, covered.roles, reasons, now, _next_milestone(pending, ctx, now),
+        briefing = Briefing(level, covered.roles, reasons, now, _next_milestone(pending, ctx, level, now),
                             link.url(self.public_url) if self.public_url else "", covered.notes, executives)
         text = briefing_text(ctx, briefing)
         triggers = list(dict.fromkeys(r.trigger for r in reasons))
@@ -173,7 +178,7 @@ class Escalator:
         writes = self._writes(item, ctx, level, reasons, siblings, now, text, subject, message_id, covered.roles)
         writes += [self.store.ack_links.save(link), *(self.store.due.add(s) for s in sms)]
         writes += [self.store.ack_links.save(s.attached) for s in sms]
-        writes += self._commitment(ctx, level, now)
+        writes += self._commitment(ctx, level, pending, now)
         metric("Escalations", level=level, trigger=primary.trigger)
         logger.info("escalated", extra={"ticket": number, "level": level, "triggers": triggers,
                                         "merged": len(siblings), "roles": covered.roles})
@@ -205,9 +210,14 @@ class Escalator:
         return AckLink(id=new_link_id(), ticket=ctx.number, level=level, recipient=recipient, created_at=now,
                        valid_until=expires)
 
-    def _commitment(self, ctx: TicketContext, level: str, now: datetime) -> list[Write]:
-        """An executive briefing expects an acknowledgment within the commitment; a check is due then."""
-        if not ctx.policy.levels[level].expects_ack:
+    def _commitment(self, ctx: TicketContext, level: str, pending: list[DueItem], now: datetime) -> list[Write]:
+        """An executive briefing expects an acknowledgment within the commitment; a check is due then.
+
+        One check per level at a time: a level that already acknowledged, or whose check is still
+        running, is not asked again (two briefings must not make two reminders)."""
+        if not ctx.policy.levels[level].expects_ack or level in ctx.ticket.executive_acks:
+            return []
+        if any(d.kind == "executive_ack_check" and d.payload.get("level") == level for d in pending):
             return []
         at = commitment_due(ctx, now)
         item = DueItem.new(ctx.number, f"ackcheck#{level}#{iso(now)}", "executive_ack_check", at,
@@ -273,8 +283,18 @@ def _lower_level_due(ctx: TicketContext, pending: list[DueItem], level: str, now
     return False
 
 
-def _next_milestone(pending: list[DueItem], ctx: TicketContext, now: datetime) -> tuple[str, datetime] | None:
-    upcoming = sorted((d for d in pending if d.kind in MILESTONE_KINDS and d.planned > now), key=lambda d: d.planned)
+def _next_milestone(pending: list[DueItem], ctx: TicketContext, level: str, now: datetime
+                    ) -> tuple[str, datetime] | None:
+    """The next breach check or chain step that will matter: steps to the level being briefed, or
+    below it, are left out, since they will add nothing."""
+    def matters(item: DueItem) -> bool:
+        if item.kind == "breach":
+            return item.plan == ctx.ticket.plan_version
+        step_level = str(item.payload.get("level", ""))
+        return bool(item.payload.get("repeat")) or rank(ctx.policy, step_level) > rank(ctx.policy, level)
+
+    upcoming = sorted((d for d in pending if d.kind in MILESTONE_KINDS and d.planned > now and matters(d)),
+                      key=lambda d: d.planned)
     for item in upcoming:
         label = MILESTONE_KINDS[item.kind].format(clock=str(item.payload.get("clock", "")).replace("_", " "),
                                                   level=item.payload.get("level", ""))

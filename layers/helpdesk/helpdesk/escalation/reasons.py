@@ -87,6 +87,8 @@ def _trigger_reason(item: DueItem, ctx: TicketContext) -> Reason | str:
         return "no_action"
     if action.after and ctx.closed:
         return "resolved_in_time"
+    if action.escalate_to == NEXT_LEVEL and ctx.ticket.escalation_level == list(ctx.policy.levels)[-1]:
+        return "already_at_top"  # "one level up" from the top would only repeat the last briefing
     level = next_level(ctx.policy, ctx.ticket.escalation_level) if action.escalate_to == NEXT_LEVEL \
         else action.escalate_to
     key = f"{trigger}:{item.id}" if action.escalate_to == NEXT_LEVEL else trigger

@@ -37,9 +37,9 @@ class ExecutiveAckCheck:
     def perform(self, item: DueItem, ctx: TicketContext | None) -> Done | Skip:
         assert ctx is not None
         level, briefed = item.payload["level"], parse_iso(item.payload["briefed_at"])
-        acked = ctx.ticket.executive_acks.get(level)
+        acked = ctx.ticket.executive_acks.get(level)  # once a level acknowledged the ticket, it is engaged
         owned = ctx.ticket.chain_stopped_at is not None and ctx.ticket.chain_stopped_at >= briefed
-        if ctx.closed or owned or (acked is not None and acked >= briefed):
+        if ctx.closed or owned or acked is not None:
             return Skip("acknowledged")  # one tap on the briefing, or staff took the ticket since
         number = ctx.number
         return Done(outcome="unanswered", then=lambda: self.escalator.raise_trigger(

@@ -171,6 +171,8 @@ class TicketCreator:
                   now: datetime) -> None:
         s = self.s
         fired = event_triggers(s.policy, classification.triggers, sender, account, classification.emotion, now)
+        if ticket.c_level_involved and "executive_involvement" in s.policy.triggers:
+            fired = list(dict.fromkeys([*fired, "executive_involvement"]))  # a C-level contact on the account
         raise_triggers(s, ticket.number, fired, account, ticket.requester, "1")
         if ticket.health_watch:
             level = level_above_first_step(s.policy, ticket.severity)
