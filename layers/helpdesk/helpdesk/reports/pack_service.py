@@ -7,7 +7,8 @@ What a pack reads (never a table scan), beyond the compliance report's partition
 - monthly and quarterly: the log of each escalated ticket opened in the period; monthly also the
   logs of the reopened, low-rated-with-a-comment and (first 50) breached tickets it lists;
 - quarterly and annual: one GetItem per policy snapshot its tickets name (a handful a year);
-- stored KPI figures for earlier trend months and the period before (small S3 objects).
+- stored KPI figures for earlier trend months and the period before (small S3 objects); a monthly
+  pack that finds none for the month before computes them once from that month's partitions.
 The annual pack reads no ticket logs: a year is twelve partitions, the accounts and the snapshots.
 """
 
@@ -20,7 +21,7 @@ from helpdesk.policy.loader import validate_policy
 from helpdesk.policy.models import Policy
 from helpdesk.reports import render_pack
 from helpdesk.reports.packs import Pack, PackInputs, build_pack, history_labels, log_candidates, review_candidates
-from helpdesk.reports.periods import Period
+from helpdesk.reports.periods import Period, period_before
 
 if TYPE_CHECKING:
     from helpdesk.reports.service import ReportService
@@ -40,6 +41,10 @@ class PackRunner:
         logs = {n: service.log(n) for n in numbers}
         documents = self._documents(loaded.tickets) if kind != "monthly" else {}
         history = {label: service.stored_values(label) for label in history_labels(kind, period)}
+        before = period_before(period)
+        if kind == "monthly" and before is not None and history.get(before.label) is None:
+            # The month before, from its partitions once (then stored): a month-on-month change for one month more.
+            history[before.label] = service.previous_values(period, as_of)[0]
         source = {**loaded.source, "ticket_queries": len(logs), "policy_snapshots": len(documents),
                   "history_read": len(history)}
         inputs = PackInputs(loaded.tickets, logs, loaded.accounts, history, documents, source)
