@@ -120,8 +120,8 @@ def test_every_framework_kpi_against_hand_computed_figures(policy, november):
 
 
 def test_goals_and_scales_come_from_the_policy(policy, november):
-    strict = with_kpis(policy, csat_scale=5, csat=4.5, average_resolution_time="12h", documentation_source="completeness",
-                       knowledge_base_articles=2, recurrence_rate=25)
+    strict = with_kpis(policy, csat_scale=5, csat=4.5, average_resolution_time="12h",
+                       documentation_source="completeness", knowledge_base_articles=2, recurrence_rate=25)
     _, k = kpis_of(strict, november)
     # On the 5-point scale the same ratings read 3.67 of 5.
     assert (k["csat"].value, k["csat"].unit, k["csat"].goal, k["csat"].status) == (3.67, "/5", 4.5, "missed")

@@ -27,7 +27,7 @@ from tests.reports.test_packs import (
     _with_ack_template,
     typed,
 )
-from tests.reports.test_reports import AS_OF, ARTIFACTS, LA, ROOT
+from tests.reports.test_reports import ARTIFACTS, AS_OF, LA, ROOT
 from tests.survey.conftest import send_survey
 
 SEEDS = Path(os.environ.get("HELPDESK_SEEDS", ROOT.parent / "shared" / "seeds"))

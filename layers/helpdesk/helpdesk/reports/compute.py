@@ -170,7 +170,8 @@ def _accounts(tickets: list[TicketFacts]) -> tuple[list[AccountRow], list[Accoun
 def _breached(tickets: list[TicketFacts], policy: Policy, rank: Mapping[str, int]) -> list[BreachedTicket]:
     out = []
     for t in sorted(tickets, key=lambda t: (rank.get(t.severity, len(rank)), t.number)):
-        clocks = [BreachedClock(CLOCK_NAMES[o.clock], o.due, o.at, o.running, o.late_minutes)
+        clocks = [BreachedClock(CLOCK_NAMES[o.clock], iso(o.due) if o.due else "", iso(o.at) if o.at else None,
+                                o.running, o.late_minutes)
                   for o in t.outcomes if not o.met]
         if clocks:
             out.append(BreachedTicket(

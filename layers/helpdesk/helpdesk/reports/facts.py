@@ -8,7 +8,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from helpdesk.core.clock import iso
 from helpdesk.reports.periods import Period
 from helpdesk.tickets.records import CLOSED, Entry, Ticket
 
@@ -19,8 +18,8 @@ CLOCKS = ("first_response", "workaround", "resolution")
 class Outcome:
     clock: str
     met: bool
-    due: str
-    at: str | None
+    due: datetime | None
+    at: datetime | None  # when it stopped (None while running, or when no outcome was recorded)
     running: bool
     minutes: float | None
     wall_minutes: float | None
@@ -60,8 +59,8 @@ def _stopped_outcome(ticket: Ticket, clock: str, period: Period) -> Outcome | No
         return None
     recorded_due = record.due or due
     late = (record.at - recorded_due).total_seconds() if recorded_due else 0.0
-    return Outcome(clock, record.outcome == "met", iso(record.due) if record.due else (iso(due) if due else ""),
-                   iso(record.at), False, record.minutes, record.wall_minutes, _minutes(max(0.0, late)))
+    return Outcome(clock, record.outcome == "met", recorded_due, record.at, False, record.minutes,
+                   record.wall_minutes, _minutes(max(0.0, late)))
 
 
 def _running(ticket: Ticket, clock: str) -> bool:
@@ -78,7 +77,7 @@ def _overdue_outcome(ticket: Ticket, clock: str, period: Period, as_of: datetime
     due = ticket.due(clock)
     if due is None or not _running(ticket, clock) or due >= as_of or not period.contains(due):
         return None
-    return Outcome(clock, False, iso(due), None, True, None, None, _minutes((as_of - due).total_seconds()))
+    return Outcome(clock, False, due, None, True, None, None, _minutes((as_of - due).total_seconds()))
 
 
 def _unrecorded_breach(ticket: Ticket, clock: str, period: Period) -> Outcome | None:
@@ -88,7 +87,7 @@ def _unrecorded_breach(ticket: Ticket, clock: str, period: Period) -> Outcome | 
         return None
     assert breached_at is not None
     late = max(0.0, (breached_at - due).total_seconds()) if due else 0.0
-    return Outcome(clock, False, iso(due or breached_at), None, False, None, None, _minutes(late))
+    return Outcome(clock, False, due or breached_at, None, False, None, None, _minutes(late))
 
 
 def clock_outcomes(ticket: Ticket, clock: str, period: Period, as_of: datetime) -> list[Outcome]:
@@ -102,13 +101,17 @@ def resolution_time(ticket: Ticket) -> datetime | None:
     return ticket.sla_resolution.at if ticket.sla_resolution else ticket.resolved_at
 
 
+_NONE: Counter[str] = Counter()  # shared by tickets without escalations; never changed
+
+
 def ticket_facts(ticket: Ticket, entries: Sequence[Entry], period: Period, as_of: datetime) -> TicketFacts:
     escalations = [e for e in entries if e.kind == "escalation"]
     outcomes = [o for clock in CLOCKS for o in clock_outcomes(ticket, clock, period, as_of)]
+    levels = Counter(str(e.level) for e in escalations if e.level) if escalations else _NONE
+    triggers = Counter(str(e.trigger) for e in escalations if e.trigger) if escalations else _NONE
     return TicketFacts(item=ticket, severity=ticket.severity or "unknown", opened=period.contains(ticket.created_at),
-                       resolved=period.contains(resolution_time(ticket)), outcomes=outcomes,
-                       levels=Counter(str(e.level) for e in escalations if e.level),
-                       triggers=Counter(str(e.trigger) for e in escalations if e.trigger))
+                       resolved=period.contains(resolution_time(ticket)), outcomes=outcomes, levels=levels,
+                       triggers=triggers)
 
 
 def latest(tickets: Iterable[Ticket]) -> list[Ticket]:
@@ -120,20 +123,38 @@ def latest(tickets: Iterable[Ticket]) -> list[Ticket]:
     return list(found.values())
 
 
+def last_event(ticket: Ticket) -> datetime | None:
+    """The last instant a closed ticket's figures can count at (None while it is open)."""
+    if ticket.status not in CLOSED:
+        return None
+    events = [ticket.created_at, ticket.resolved_at, *(ticket.sla(c).at for c in CLOCKS if ticket.sla(c)),
+              *(ticket.breached_at(c) for c in CLOCKS)]
+    return max(e for e in events if e is not None)
+
+
 def may_count(ticket: Ticket, period: Period) -> bool:
     """A cheap test that keeps every ticket that could count in the period: opened before it ends,
     and still open, or with its last recorded clock event after the period starts."""
     if ticket.created_at >= period.end:
         return False
-    if ticket.status not in CLOSED:
-        return True
-    events = [ticket.created_at, ticket.resolved_at, *(ticket.sla(c).at for c in CLOCKS if ticket.sla(c)),
-              *(ticket.breached_at(c) for c in CLOCKS)]
-    return max(e for e in events if e is not None) >= period.start
+    last = last_event(ticket)
+    return last is None or last >= period.start
+
+
+def by_period(tickets: Iterable[Ticket], periods: Sequence[Period]) -> list[list[Ticket]]:
+    """The tickets that may count in each of `periods` (consecutive, oldest first), in one pass."""
+    buckets: list[list[Ticket]] = [[] for _ in periods]
+    for ticket in latest(tickets):
+        last = last_event(ticket)
+        for index, period in enumerate(periods):
+            if ticket.created_at < period.end and (last is None or last >= period.start):
+                buckets[index].append(ticket)
+    return buckets
 
 
 def relevant(tickets: Iterable[Ticket], entries: Mapping[int, Sequence[Entry]], period: Period,
              as_of: datetime) -> list[TicketFacts]:
     """Facts for the tickets that count in the period: opened, resolved, or with a clock outcome in it."""
-    facts = (ticket_facts(t, entries.get(t.number, ()), period, as_of) for t in latest(tickets) if may_count(t, period))
+    facts = (ticket_facts(t, entries.get(t.number, ()), period, as_of) for t in latest(tickets)
+             if may_count(t, period))
     return [t for t in facts if t.opened or t.resolved or t.outcomes]

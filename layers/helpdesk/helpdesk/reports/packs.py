@@ -17,7 +17,7 @@ from helpdesk.policy.models import Policy
 from helpdesk.reports import audit, review
 from helpdesk.reports.annual import PolicyInForce, policies_in_force
 from helpdesk.reports.compute import Report, compute
-from helpdesk.reports.facts import relevant
+from helpdesk.reports.facts import by_period, relevant
 from helpdesk.reports.kpis import values
 from helpdesk.reports.periods import Period, months_before, months_of, period_before
 from helpdesk.reports.trends import Trend, trends
@@ -74,12 +74,13 @@ def build_pack(kind: str, period: Period, inputs: PackInputs, policy: Policy, as
     previous = inputs.history.get(before.label) if before else None
     report = compute(inputs.tickets, inputs.logs, policy, period, as_of, inputs.source, accounts=inputs.accounts,
                      previous=previous, previous_label=before.label if before else None)
-    months = [compute(inputs.tickets, inputs.logs, policy, m, as_of, accounts=inputs.accounts)
-              for m in months_of(period)] if kind != "monthly" else []
+    own_months = months_of(period) if kind != "monthly" else []
+    months = [compute(bucket, inputs.logs, policy, m, as_of, accounts=inputs.accounts)
+              for m, bucket in zip(own_months, by_period(inputs.tickets, own_months), strict=True)]
     computed = {r.period.label: values(r.kpis) for r in [report, *months]}
     series = [(m.label, computed.get(m.label, inputs.history.get(m.label)))
               for m in months_before(period, TREND_MONTHS[kind])]
-    facts = relevant(inputs.tickets, inputs.logs, period, as_of)
+    facts = relevant(inputs.tickets, inputs.logs, period, as_of) if kind != "annual" else []
     return Pack(
         kind=kind, title=TITLES[kind], report=report, months=months, trends=trends(series, report.kpis),
         review=review.issue_review(facts, report, inputs.logs, policy) if kind == "monthly" else None,

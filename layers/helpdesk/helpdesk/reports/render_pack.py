@@ -155,8 +155,19 @@ def _without_charts(value: Any) -> Any:
     return value
 
 
+MONTH_DETAIL = ("breaches", "top_accounts_by_tickets", "top_accounts_by_breaches", "escalation_levels",
+                "escalation_triggers")
+
+
 def to_json(pack: Pack) -> str:
+    """Everything but the charts; a quarter's and a year's months keep their figures, not their lists
+    of breached tickets (the monthly packs have those), and a year lists none."""
     data = _without_charts(dataclasses.asdict(pack))
+    for month in data["months"]:
+        for key in MONTH_DETAIL:
+            month.pop(key, None)
+    if pack.kind == "annual":
+        data["report"]["breaches"] = len(pack.report.breaches)
     for report in [data["report"], *data["months"]]:
         report["period"].update(start=str(report["period"]["start"]), end=str(report["period"]["end"]))
     data["headline"] = headline(pack)
