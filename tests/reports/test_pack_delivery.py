@@ -165,6 +165,22 @@ def test_packs_from_staff_commands_survey_answers_and_renewals(runtime, tmp_path
     assert [p["tickets"] for p in annual["policies"]] == [1]
 
 
+def test_staff_commands_for_the_resolution_record_are_checked_and_kept(runtime):
+    number = runtime.deliver(make_mail(message_id="<record-1@customer.example>"))["ticket"]
+    runtime.staff_reply(number, "#kb\n#docscore ten\n#fix\nWorking on it.")
+    ticket = runtime.ticket(number)
+    assert not ticket.get("kb_articles") and ticket.get("doc_score") is None and not ticket.get("fix")
+    rejected = [e for e in runtime.emails() if "jordan.reyes@example.com" in e.destinations][-1].body()
+    for problem in ("#kb needs the article's address or title", "#docscore needs a whole number from 1 to 10",
+                    "#fix needs text after it"):
+        assert problem in rejected
+    runtime.staff_reply(number, "#kb KB-7 Exports\n#kb kb-7 exports\n#kb https://kb.example.com/csv\n#docscore 10\n"
+                                "#note\nDocumented.")
+    ticket = runtime.ticket(number)
+    assert [a["ref"] for a in ticket["kb_articles"]] == ["KB-7 Exports", "https://kb.example.com/csv"]
+    assert ticket["doc_score"] == 10
+
+
 # -- the command line -----------------------------------------------------------------------------------
 
 

@@ -196,3 +196,10 @@ def test_a_post_for_someone_elses_ticket_or_after_expiry_is_refused(runtime, sur
     runtime.advance(timedelta(days=31))
     assert _post(runtime, link, {"t": _token(link), "csat": "1"})["statusCode"] == 410
     assert runtime.ticket(surveyed).get("csat") is None and runtime.ticket(other).get("csat") is None
+
+
+def test_outbound_entries_name_the_template_that_rendered_them(runtime, surveyed):
+    sent = {e["kind"]: e.get("template") for e in runtime.ticket_items(surveyed)
+            if e["SK"].startswith("ENTRY#") and e.get("direction") == "outbound"}
+    assert sent["survey_sent"] == "survey_request" and sent["acknowledgment"] == "acknowledgment"
+    assert sent["relayed_reply"] == "staff_relay"
