@@ -203,3 +203,13 @@ def test_outbound_entries_name_the_template_that_rendered_them(runtime, surveyed
             if e["SK"].startswith("ENTRY#") and e.get("direction") == "outbound"}
     assert sent["survey_sent"] == "survey_request" and sent["acknowledgment"] == "acknowledgment"
     assert sent["relayed_reply"] == "staff_relay"
+
+
+def test_sending_the_same_answers_again_changes_nothing(runtime, surveyed):
+    link = survey_links(runtime, surveyed)[("csat", 4)]
+    form = read_form(_invoke(runtime, "GET", link)["body"])
+    assert _post(runtime, link, form)["statusCode"] == 200
+    version = runtime.ticket(surveyed)["version"]
+    for _ in range(3):  # a reload of the thank-you page, the back button, a second press
+        assert _post(runtime, link, form)["statusCode"] == 200
+    assert runtime.ticket(surveyed)["version"] == version and len(_entries(runtime, surveyed, "rating")) == 1

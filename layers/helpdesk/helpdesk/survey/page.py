@@ -134,9 +134,9 @@ class SurveyService:
         if not answers and not comment:
             chosen = {q.key: ctx.ticket.rating(q.key) for q in QUESTIONS}
             return self.page(400, "empty", ctx, claim, token, chosen=chosen)
-        outcome = self.recorder.record(Submission(claim, answers, comment))
-        ticket = outcome.ticket or ctx.ticket
-        ctx.ticket = ticket
+        if comment or any(ctx.ticket.rating(key) != score for key, score in answers.items()):
+            ctx.ticket = self.recorder.record(Submission(claim, answers, comment)).ticket or ctx.ticket
+        ticket = ctx.ticket  # the same answers again (a reload, a second press) change nothing
         chosen = {q.key: ticket.rating(q.key) for q in QUESTIONS}
         state = "thanks" if form.get("full") or comment else "saved"
         return self.page(200, state, ctx, claim, token, chosen=chosen, comment=comment[:2000],
