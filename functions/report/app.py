@@ -1,4 +1,5 @@
-"""EventBridge Scheduler ({"period": "week"|"month"}) or on demand ({"from": ..., "to": ...}) -> report."""
+"""EventBridge Scheduler ({"period": "week"} or {"pack": "monthly"|"quarterly"}) or on demand
+({"from": ..., "to": ...}, {"pack": ..., "of": ...}) -> compliance report or review pack."""
 
 from typing import Any
 
@@ -15,5 +16,5 @@ from helpdesk.reports.service import ReportRequest
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse(event=event, model=ReportRequest)
-    logger.append_keys(report_period=request.period or "range")
+    logger.append_keys(report_period=request.pack or request.period or "range")
     return factory.report().handle(request)

@@ -127,11 +127,26 @@ def _accounts_import(args: argparse.Namespace) -> int:
 
     try:
         with open_target(args.stack) as target:
-            count = import_accounts(target.store, Path(args.file))
+            count = import_accounts(target.store, Path(args.file), target.clock.now())
     except ImportRejectedError as exc:
         print(f"nothing imported; fix these rows first:\n{exc}", file=sys.stderr)
         return 1
     print(f"imported {count} accounts into {target.name}")
+    return 0
+
+
+def _accounts_renewal(args: argparse.Namespace) -> int:
+    from helpdesk_local.policy_cli import record_renewal
+    from helpdesk_local.target import open_target
+
+    outcome = "renewed" if args.action == "renew" else "churned"
+    with open_target(args.stack) as target:
+        account = record_renewal(target.store, args.domain, outcome, target.clock.now())
+    if account is None:
+        print(f"helpdesk accounts {args.action}: no account {args.domain!r} in the directory", file=sys.stderr)
+        return 1
+    due = account.renewal_date.isoformat() if account.renewal_date else "no renewal date on file"
+    print(f"{account.domain}: {outcome} (renewal date {due}); counted in retention for the period of that date")
     return 0
 
 
@@ -291,6 +306,12 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("--stack", help="a deployed stack instead of embedded AWS")
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=_accounts_list)
+    for action, text in (("renew", "record that the account renewed (counts toward retention)"),
+                         ("churn", "record that the account did not renew")):
+        outcome = accounts.add_parser(action, help=text)
+        outcome.add_argument("domain", help="the account's email domain")
+        outcome.add_argument("--stack", help="a deployed stack instead of embedded AWS")
+        outcome.set_defaults(func=_accounts_renewal)
 
     scenario = sub.add_parser("scenario", help="scripted lifecycles on a virtual clock").add_subparsers(
         dest="action", required=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from helpdesk.accounts.lookup import pick_account
-from helpdesk.accounts.model import DEFAULT_ACCOUNT, Account
+from helpdesk.accounts.model import DEFAULT_ACCOUNT, RENEWAL_OUTCOMES, Account
 from helpdesk.classify import Classifier
 from helpdesk.core.errors import PolicyError
 from helpdesk.mail.parsing import parse_mail
@@ -126,10 +126,18 @@ def _cleaned(row: Any) -> Any:
 
 
 def _row_account(where: str, row: Any) -> tuple[Account | None, list[str]]:
-    """The account a row describes, or the problems that name its fields."""
+    """The account a row describes, or the problems that name its fields.
+
+    A `renewal_outcome` column (renewed or churned) is the one system field an import may carry:
+    it is recorded as `helpdesk accounts renew|churn` records it, stamped with the import's time.
+    """
     cleaned = _cleaned(row)
+    outcome = str(cleaned.pop("renewal_outcome", "")).strip().lower() if isinstance(cleaned, dict) else ""
+    if outcome and outcome not in RENEWAL_OUTCOMES:
+        return None, [f"{where}: renewal_outcome: {outcome!r} is not one of {', '.join(RENEWAL_OUTCOMES)}"]
     try:
-        return (Account.from_row(cleaned) if isinstance(cleaned, dict) else Account.model_validate(cleaned)), []
+        account = Account.from_row(cleaned) if isinstance(cleaned, dict) else Account.model_validate(cleaned)
+        return (account.model_copy(update={"renewal_outcome": outcome}) if outcome else account), []
     except ValidationError as exc:
         return None, [f"{where}: {'.'.join(str(p) for p in e['loc']) or 'row'}: "
                       f"{e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
@@ -155,10 +163,25 @@ def validate_accounts(path: Path) -> list[Account]:
     return records
 
 
-def import_accounts(store: Any, path: Path) -> int:
+def import_accounts(store: Any, path: Path, now: datetime | None = None) -> int:
     accounts = validate_accounts(path)  # all rows are checked before anything is written
     store.accounts.replace(accounts)
+    for account in accounts:
+        if account.renewal_outcome:
+            store.accounts.record_renewal(account.domain, account.renewal_outcome, now or datetime.now(UTC))
     return len(accounts)
+
+
+def record_renewal(store: Any, domain: str, outcome: str, now: datetime) -> Account | None:
+    """`helpdesk accounts renew|churn DOMAIN`: the outcome of the account's renewal; None if unknown."""
+    from helpdesk.core.errors import ConflictError
+
+    domain = domain.strip().lower()
+    try:
+        store.accounts.record_renewal(domain, outcome, now)
+    except ConflictError:
+        return None
+    return store.accounts.get_many([domain]).get(domain)
 
 
 def list_accounts(store: Any) -> list[Account]:

@@ -3,8 +3,8 @@
 `SurveyServer` listens on the port the embedded runtime reserved for the SurveyFunction URL and
 turns each HTTP request into a Lambda Function URL event (payload format 2.0), so a browser can
 open a rating link from a locally sent survey email. `rate()` does what a customer does without a
-browser: it takes the real signed link out of the survey email moto recorded, follows it through
-the handler and, if asked, posts a comment with the form the page returned.
+browser: it takes the real signed link out of the survey email moto recorded, opens it through the
+handler (which records nothing) and sends the form of the page it returned, score chosen.
 """
 
 from __future__ import annotations
@@ -183,32 +183,44 @@ def survey_links(runtime: Any, ticket: int) -> dict[tuple[str, int], str]:
 
 
 class _FormReader(HTMLParser):
-    """The fields of the first POST form on a page (what a browser would submit)."""
+    """The fields a browser would submit from one POST form (by id): hidden inputs, checked radios, text."""
 
-    def __init__(self) -> None:
+    def __init__(self, form_id: str) -> None:
         super().__init__()
+        self.form_id = form_id
         self.in_form = False
-        self.done = False
+        self.found = False
         self.fields: dict[str, str] = {}
         self.textarea: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = {k: v or "" for k, v in attrs}
-        if tag == "form" and not self.done and attributes.get("method", "").lower() == "post":
-            self.in_form = True
+        if tag == "form" and attributes.get("id") == self.form_id and attributes.get("method", "").lower() == "post":
+            self.in_form = self.found = True
         elif self.in_form and tag == "input" and attributes.get("name"):
-            self.fields[attributes["name"]] = attributes.get("value", "")
+            if attributes.get("type", "text") != "radio" or "checked" in attributes:
+                self.fields[attributes["name"]] = attributes.get("value", "")
         elif self.in_form and tag == "textarea" and attributes.get("name"):
             self.textarea = attributes["name"]
             self.fields[self.textarea] = ""
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form" and self.in_form:
-            self.in_form, self.done = False, True
+            self.in_form = False
 
 
-def rate(runtime: Any, ticket: int, score: int, comment: str | None = None, kind: str = "csat") -> RateResult:
-    """Click the `kind` link for `score` in the survey email of `ticket`, then optionally comment."""
+def read_form(page: str, form_id: str = "survey") -> dict[str, str]:
+    reader = _FormReader(form_id)
+    reader.feed(page)
+    if not reader.found:
+        raise LookupError(f"the survey page has no {form_id!r} form")
+    return reader.fields
+
+
+def rate(runtime: Any, ticket: int, score: int, comment: str | None = None, kind: str = "csat",
+         answers: dict[str, int] | None = None) -> RateResult:
+    """Open the `kind` link for `score` from the survey email of `ticket`, as a person clicks it, then
+    send the page's form with that score chosen (plus any other `answers` and a comment), as they would."""
     from helpdesk_local.runtime import TimelineEvent
 
     link = survey_links(runtime, ticket).get((kind, score))
@@ -216,25 +228,25 @@ def rate(runtime: Any, ticket: int, score: int, comment: str | None = None, kind
         raise LookupError(f"the survey email for ticket #{ticket} has no {kind} link for {score}")
     parts = urlsplit(link)
     headers = {"host": parts.netloc, "user-agent": "helpdesk-local/rate", "accept": "text/html"}
-    response = _invoke(runtime, function_url_event("GET", parts.path or "/", parts.query, headers))
-    result = RateResult(link, int(response["statusCode"]), str(response.get("body") or ""))
-    details = {"question": kind, "score": score, "status": result.status}
-    runtime.timeline.append(TimelineEvent(runtime.now(), "survey_rated", ticket, details=details))
-    if comment is not None and result.status == 200:
-        reader = _FormReader()
-        reader.feed(result.page)
-        if not reader.textarea:
-            raise LookupError("the rating page offered no comment form")
-        form = {**reader.fields, reader.textarea: comment}
-        body = urlencode(form).encode()
-        post_headers = {**headers, "content-type": "application/x-www-form-urlencoded",
-                        "content-length": str(len(body)), "origin": f"{parts.scheme}://{parts.netloc}"}
-        event = function_url_event("POST", parts.path or "/", parts.query, post_headers, body)
-        posted = _invoke(runtime, event)
-        result.comment_status = int(posted["statusCode"])
-        result.comment_page = str(posted.get("body") or "")
+    opened = _invoke(runtime, function_url_event("GET", parts.path or "/", parts.query, headers))
+    if int(opened["statusCode"]) != 200:
+        return RateResult(link, int(opened["statusCode"]), str(opened.get("body") or ""))
+    form = read_form(str(opened.get("body") or ""))
+    form.update({k: str(v) for k, v in (answers or {}).items()})
+    form[kind] = str(score)
+    if comment is not None:
+        form["comment"] = comment
+    body = urlencode(form).encode()
+    post_headers = {**headers, "content-type": "application/x-www-form-urlencoded",
+                    "content-length": str(len(body)), "origin": f"{parts.scheme}://{parts.netloc}"}
+    posted = _invoke(runtime, function_url_event("POST", parts.path or "/", parts.query, post_headers, body))
+    result = RateResult(link, int(posted["statusCode"]), str(posted.get("body") or ""))
+    runtime.timeline.append(TimelineEvent(runtime.now(), "survey_rated", ticket,
+                                          details={"question": kind, "score": score, "status": result.status}))
+    if comment is not None:
+        result.comment_status, result.comment_page = result.status, result.page
         runtime.timeline.append(TimelineEvent(runtime.now(), "survey_commented", ticket,
-                                              details={"question": kind, "status": result.comment_status}))
+                                              details={"question": kind, "status": result.status}))
     return result
 
 

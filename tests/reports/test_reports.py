@@ -253,10 +253,14 @@ def test_rates_ratings_and_followups(report):
 
 
 def test_goals_escalations_accounts_and_breach_list(report):
-    goals = {g.key: (g.actual, g.status, g.sample) for g in report.goals}
-    assert goals == {"first_contact": (42.9, "missed", 7), "csat": (3.67, "missed", 6),
-                     "recurrence": (22.2, "missed", 9), "escalation": (44.4, "missed", 9),
-                     "followups": (50.0, "missed", 4)}
+    # The goals now come from the policy's kpis section (the presets carry the framework's figures);
+    # CSAT is stated on its 10-point scale: 3.67 of 5 is 7.3 of 10, against 9.0.
+    goals = {k.key: (k.value, k.goal, k.status, k.sample) for k in report.kpis}
+    assert {key: goals[key] for key in ("first_contact_resolution", "csat", "recurrence_rate", "escalation_rate",
+                                         "followup_completion")} == {
+        "first_contact_resolution": (42.9, 85.0, "missed", 7), "csat": (7.3, 9.0, "missed", 6),
+        "recurrence_rate": (22.2, 5.0, "missed", 9), "escalation_rate": (44.4, 10.0, "missed", 9),
+        "followup_completion": (50.0, 100.0, "missed", 4)}
     # Levels in the policy's order; tickets of the 9 opened: Executive 1001 1002 1009 -> 33.3%.
     assert [(b.key, b.tickets, b.events, b.percent) for b in report.escalation_levels] == [
         ("L1", 1, 1, 11.1), ("L2", 1, 1, 11.1), ("Executive", 3, 3, 33.3)]
@@ -286,8 +290,11 @@ def test_goals_turn_green_when_met(policy, november):
                  sla_resolution=sla("met", "2026-11-03T12:00:00Z", "2026-11-03T11:00:00Z", 60, 60),
                  resolved_at="2026-11-03T11:00:00Z", csat=5, followups_scheduled=1, followups_done=1)
     report = compute([one], {}, policy, november, AS_OF)
-    assert {g.key: g.status for g in report.goals} == dict.fromkeys(
-        ("first_contact", "csat", "recurrence", "escalation", "followups"), "met")
+    statuses = {k.key: k.status for k in report.kpis}
+    assert {key: statuses[key] for key in ("first_contact_resolution", "csat", "recurrence_rate", "escalation_rate",
+                                            "followup_completion", "response_compliance")} == dict.fromkeys(
+        ("first_contact_resolution", "csat", "recurrence_rate", "escalation_rate", "followup_completion",
+         "response_compliance"), "met")
     assert by_key(report, "CRITICAL").response.status == "met" and report.breaches == []
 
 
@@ -299,9 +306,11 @@ def test_a_month_without_tickets_reports_zeros_and_na(policy):
         0, 0, None, None)
     assert overall.first_response_minutes.clock.median is None and overall.resolution_minutes.wall.p90 is None
     assert [f.response.status for f in report.severities] == ["n/a"] * 4
-    assert {g.status for g in report.goals} == {"n/a"}
+    # Every KPI says it was not measured and why; none of them reads as a zero.
+    assert {k.status for k in report.kpis} == {"not measured"} and all(k.basis for k in report.kpis)
     html = render.html(report, "Customer Support")
     assert "n/a" in html and "No ticket breached a target" in html and "No escalations." in html
+    assert html.count(">not measured<") == 2 * len(report.kpis)  # the value and the status of each
     rows = list(csv.DictReader(io.StringIO(render.to_csv(report))))
     opened = next(r for r in rows if r["group"] == "all" and r["metric"] == "opened")
     assert opened["value"] == "0"
@@ -353,9 +362,20 @@ def test_report_events_are_validated():
 class RecordingStore:
     """Answers the reads a report may make and remembers them (a scan would be an AttributeError)."""
 
-    def __init__(self, items, entries):
+    def __init__(self, items, entries, accounts=(), documents=None):
         self.items, self.stored_entries, self.calls = items, entries, []
+        self.directory, self.documents = list(accounts), dict(documents or {})
         self.tickets = self
+        self.accounts = self
+        self.policies = self
+
+    def all(self):
+        self.calls.append(("accounts",))
+        return list(self.directory)
+
+    def document(self, digest):
+        self.calls.append(("policy", digest))
+        return self.documents.get(digest)
 
     def open(self, limit=None):
         self.calls.append(("state", "open"))
@@ -384,9 +404,14 @@ def test_the_service_reads_month_partitions_and_open_tickets_only(policy):
     service = ReportService(store, policy, None, None, FixedNow(AS_OF), sender="support@help.example.com",
                             team_name="Support")
     report = service.build(service.period_for(ReportRequest(period="month")))
-    # Two month partitions and the open one; then the escalated tickets opened in November, one each.
+    # Two month partitions and the open one; the escalated tickets opened in November, one each; the
+    # account directory. Then, with no stored figures for October (no bucket here), October's own
+    # partitions once for the KPI changes (with their 31-day lookahead, to 2 Dec): no ticket logs.
     assert store.calls == [("state", "resolved#2026-11"), ("state", "resolved#2026-12"), ("state", "open"),
-                           ("ticket", 1001), ("ticket", 1002), ("ticket", 1004), ("ticket", 1009)]
+                           ("ticket", 1001), ("ticket", 1002), ("ticket", 1004), ("ticket", 1009), ("accounts",),
+                           ("state", "resolved#2026-10"), ("state", "resolved#2026-11"), ("state", "resolved#2026-12"),
+                           ("state", "open"), ("accounts",)]
+    assert report.previous_label == "2026-10"
     assert report.period.label == "2026-11"
     assert report.source["partitions"] == ["resolved#2026-11", "resolved#2026-12", "open"]
     assert (report.overall.opened, report.overall.resolved) == (9, 7)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
@@ -19,6 +19,7 @@ DEFAULT_DOMAIN = "*"
 KNOWN_FLAGS = frozenset({"fortune500", "strategic", "reference", "board_relationship", "industry_leader"})
 SYSTEM_FIELDS = frozenset({"health_until", "health_ticket", "health_severity", "renewal_outcome",
                            "renewal_recorded_at"})
+RENEWAL_OUTCOMES = ("renewed", "churned")
 _DOMAIN = re.compile(r"^(\*|[a-z0-9-]+(\.[a-z0-9-]+)+)$")
 _ARR_BANDS = ((1_000_000, "$1M+"), (500_000, "$500K-1M"), (100_000, "$100K-500K"))
 
@@ -52,7 +53,7 @@ class Account(BaseModel):
     health_until: datetime | None = None
     health_ticket: int | None = None
     health_severity: str | None = None
-    renewal_outcome: str | None = None
+    renewal_outcome: Literal["renewed", "churned"] | None = None  # of the renewal on `renewal_date`
     renewal_recorded_at: datetime | None = None
 
     @field_validator("domain")

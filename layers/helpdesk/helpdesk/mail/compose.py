@@ -28,6 +28,7 @@ class OutboundMail:
     auto_submitted: str = "auto-replied"  # RFC 3834: auto-replied, auto-generated, or "no" for humans
     extra_headers: dict[str, str] = field(default_factory=dict)
     attachments: list[tuple[str, str, bytes]] = field(default_factory=list)  # (filename, content type, data)
+    template: str | None = None  # which template rendered it; recorded on the outbound entry
 
 
 def _address(name: str, address: str) -> Address:

@@ -64,7 +64,8 @@ class MailFactory:
             subject=rendered.subject, text=rendered.text, html=rendered.html,
             reply_to=self.sender.reply_to(ticket.number, "customer"), in_reply_to=parent,
             references=list(ticket.thread_references), auto_submitted=auto_submitted,
-            extra_headers={"X-Helpdesk-Ticket": str(ticket.number)}, attachments=list(attachments or []))
+            extra_headers={"X-Helpdesk-Ticket": str(ticket.number)}, attachments=list(attachments or []),
+            template=template)
 
     def to_staff(self, number: int, to: str, template: str, context: dict[str, Any], policy: Policy, *,
                  auto_submitted: str = "auto-generated") -> OutboundMail:
@@ -72,7 +73,7 @@ class MailFactory:
         return OutboundMail(
             sender=self.sender.address, sender_name=self.sender.team_name, to=[to], subject=rendered.subject,
             text=rendered.text, html=rendered.html, reply_to=self.sender.reply_to(number, "staff"),
-            auto_submitted=auto_submitted, extra_headers={"X-Helpdesk-Ticket": str(number)})
+            auto_submitted=auto_submitted, extra_headers={"X-Helpdesk-Ticket": str(number)}, template=template)
 
 
 class Outbox:
@@ -91,7 +92,8 @@ class Outbox:
         ses_id = self.mailer.send_raw(self.sender.address, mail.to, raw)
         entry = Entry(ticket=number, at=now, kind=kind, key=ses_id[1:13], direction="outbound",
                       visibility="public" if visibility == "public" else "internal", to=list(mail.to),
-                      subject=mail.subject, message_id=ses_id, our_message_id=our_id, **extra)
+                      subject=mail.subject, message_id=ses_id, our_message_id=our_id, template=mail.template,
+                      **extra)
         writes = [self.store.tickets.add_entry(entry)]
         writes += [self.store.message_ids.link(message_id, number) for message_id in (ses_id, our_id)]
         if remember_as_outbound:

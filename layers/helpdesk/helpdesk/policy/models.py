@@ -37,6 +37,7 @@ from helpdesk.policy.hours import (  # noqa: F401 - re-exported: the schema's pu
     Weekday,
     known_zone,
 )
+from helpdesk.policy.kpis import KpiGoals
 from helpdesk.policy.limits import AckLimits, Intake, RepeatContacts, Thresholds  # noqa: F401 - re-exported
 from helpdesk.policy.rules import (  # noqa: F401 - re-exported
     ClassifierRules,
@@ -155,6 +156,7 @@ class Policy(Strict):
     lifecycle: Lifecycle = Lifecycle()
     staff_relay: StaffRelay = StaffRelay()
     resolution: Resolution = Resolution()
+    kpis: KpiGoals = KpiGoals()
 
     @model_validator(mode="after")
     def _references_exist(self) -> Policy:

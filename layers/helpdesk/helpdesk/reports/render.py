@@ -13,97 +13,26 @@ import dataclasses
 import io
 import json
 from collections.abc import Iterator
-from datetime import datetime
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from helpdesk.mail.parsing import clean_header_text
 from helpdesk.messages import rendering
-from helpdesk.reports.compute import (
-    CSAT_GOAL,
-    ESCALATION_GOAL,
-    FCR_GOAL,
-    FOLLOWUP_GOAL,
-    RECURRENCE_GOAL,
-    Compliance,
-    Dist,
-    Figures,
-    Goal,
-    Ratio,
-    Report,
+from helpdesk.reports.compute import Report
+from helpdesk.reports.figures import Compliance, Dist, Figures
+from helpdesk.reports.formatting import (
+    kpi_change,
+    kpi_goal,
+    kpi_value,
+    local_time,
+    percent,
+    register_template_helpers,
+    severity_goals,
+    target_text,
 )
 
 TEMPLATE = "compliance_report.html.j2"
 HTML_BREACH_ROWS = 50  # the email lists this many breached tickets; the CSV and JSON have them all
-COLOURS = {"met": ("#1a7f37", "#e6f4ea"), "missed": ("#b42318", "#fdecea"),
-           "no target": ("#52606d", "#f4f5f7"), "n/a": ("#52606d", "#f4f5f7")}
-# Seed goals by figure, to colour each severity's figure as the overall one is coloured.
-GOALS = {"first_contact": (FCR_GOAL, ">="), "csat": (CSAT_GOAL, ">="), "recurrence": (RECURRENCE_GOAL, "<"),
-         "escalation": (ESCALATION_GOAL, "<"), "followups": (FOLLOWUP_GOAL, ">=")}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-# -- formatting --------------------------------------------------------------------------------
-
-def minutes(value: float | None) -> str:
-    """42 min, 3 h, 3 h 05 min, 2 d, 2 d 4 h."""
-    if value is None:
-        return "n/a"
-    whole = int(round(value))
-    if whole < 60:
-        return f"{whole} min"
-    hours, rest = divmod(whole, 60)
-    if hours < 24:
-        return f"{hours} h {rest:02d} min" if rest else f"{hours} h"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1f}%"
-
-
-def target_text(value: float | None) -> str:
-    """`target 95%`, or `no target` where the policy sets none."""
-    return "no target" if value is None else f"target {value:g}%"
-
-
-def goal_actual(goal: Goal) -> str:
-    if goal.actual is None:
-        return "n/a"
-    if goal.unit == "/5":
-        return f"{goal.actual:.2f} / 5 ({goal.actual * 2:.1f} / 10)"
-    return f"{goal.actual:.1f}%"
-
-
-def goal_target(goal: Goal) -> str:
-    sign = "≥" if goal.comparison == ">=" else "<"
-    if goal.unit == "/5":
-        return f"{sign} {goal.target:g} / 5 ({goal.target * 2:.1f} / 10)"
-    return f"{sign} {goal.target:g}%"
-
-
-def ratio_text(value: Ratio) -> str:
-    return "n/a" if value.percent is None else f"{value.percent:.1f}% ({value.part} of {value.whole})"
-
-
-def local_time(text: str | None, timezone: str) -> str:
-    if not text:
-        return "still running"
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(ZoneInfo(timezone)).strftime(
-        "%a %d %b %H:%M %Z")
-
-
-def rate_status(value: float | None, target: float, comparison: str) -> str:
-    """A per-severity figure against the seed goal that the overall one answers to."""
-    if value is None:
-        return "n/a"
-    return "met" if (value >= target if comparison == ">=" else value < target) else "missed"
 
 
 def headline(report: Report) -> str:
@@ -119,22 +48,6 @@ def subject(report: Report, team_name: str) -> str:
 
 # -- HTML --------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _register_template_helpers() -> None:
-    """The report template's filters join the one environment (once per process)."""
-    rendering.register(
-        filters={"minutes": minutes, "percent": percent, "plural": plural, "target": target_text,
-                 "ratio": ratio_text, "goal_actual": goal_actual, "goal_target": goal_target},
-        globals_={"colours": COLOURS, "bar_width": bar_width, "rate_status": rate_status, "goals": GOALS})
-
-
-def bar_width(value: float | None, scale: float = 100.0) -> int:
-    """Whole percent of a bar's width, for table-cell bars that every mail client draws."""
-    if not value or scale <= 0:
-        return 0
-    return max(1, min(100, int(round(100 * value / scale))))
-
-
 def html(report: Report, team_name: str) -> str:
     tz = report.period.timezone
     columns = [*report.severities, report.overall]
@@ -148,8 +61,9 @@ def html(report: Report, team_name: str) -> str:
         "escalation_scale": top or 1,
         "csat_scale": max(report.overall.csat.distribution.values() or [0]) or 1,
         "nps_scale": max(report.overall.nps.distribution.values() or [0]) or 1,
+        "goals": severity_goals(report.kpis),
     }
-    _register_template_helpers()
+    register_template_helpers()
     return rendering.render_page(TEMPLATE.removesuffix(".html.j2"), context)
 
 
@@ -158,9 +72,8 @@ def html(report: Report, team_name: str) -> str:
 def text(report: Report, team_name: str) -> str:
     lines = [f"{team_name}: compliance report, {report.period.title} ({report.period.timezone})",
              f"Policy {report.policy}; figures as of {local_time(report.as_of, report.period.timezone)}.", "",
-             headline(report), "", "Goals"]
-    for goal in report.goals:
-        lines.append(f"  {goal.name}: {goal_actual(goal)} (target {goal_target(goal)}) {goal.status.upper()}")
+             headline(report), "", "KPIs" + (f", change from {report.previous_label}" if report.previous_label else "")]
+    lines += kpi_lines(report)
     lines += ["", "Compliance by severity"]
     for fig in report.severities:
         lines.append(f"  {fig.name}: {fig.opened} opened; response {_comp(fig.response)}; "
@@ -176,6 +89,16 @@ def text(report: Report, team_name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def kpi_lines(report: Report) -> list[str]:
+    lines = []
+    for k in report.kpis:
+        change = f"; {kpi_change(k)}" if report.previous_label else ""
+        status = k.status.upper() if k.status in ("met", "missed") else k.status
+        goal = "no goal" if k.goal is None else f"goal {kpi_goal(k)}"
+        lines.append(f"  {k.name}: {kpi_value(k)} ({goal}) {status}{change} - {k.basis}")
+    return lines
+
+
 def _comp(value: Compliance) -> str:
     counts = f"{value.met} met, {value.breached} breached"
     return f"{percent(value.percent)} ({counts}; {target_text(value.target)}, {value.status})"
@@ -186,7 +109,7 @@ def _comp(value: Compliance) -> str:
 CSV_COLUMNS = ("section", "group", "metric", "value", "unit", "target", "status", "detail")
 
 
-def _safe(value: Any) -> Any:
+def safe_cell(value: Any) -> Any:
     """Spreadsheets run cells that start with = + - @ as formulas; customer text must not."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
@@ -200,7 +123,7 @@ def _dist_rows(group: str, name: str, times: Any) -> Iterator[tuple]:
         yield ("times", group, f"{name}_p90_{scale}", d.p90, "minutes", None, None, f"n={d.count}")
 
 
-def _figure_rows(fig: Figures) -> Iterator[tuple]:
+def figure_rows(fig: Figures) -> Iterator[tuple]:
     g = fig.key
     yield ("volume", g, "opened", fig.opened, "tickets", None, None, fig.name)
     yield ("volume", g, "resolved", fig.resolved, "tickets", None, None, fig.name)
@@ -221,10 +144,15 @@ def _figure_rows(fig: Figures) -> Iterator[tuple]:
            f"{fig.nps.detractors} detractors")
 
 
+def kpi_rows(report: Report) -> Iterator[tuple]:
+    for k in report.kpis:
+        goal = None if k.goal is None else f"{k.comparison} {k.goal:g}"
+        change = "" if k.change is None else f"; change {k.change:+g} from {report.previous_label}"
+        yield ("kpi", k.group, k.key, k.value, k.unit, goal, k.status, f"n={k.sample}; {k.basis}{change}")
+
+
 def _summary_rows(report: Report) -> Iterator[tuple]:
-    for goal in report.goals:
-        yield ("goal", "all", goal.key, goal.actual, goal.unit, f"{goal.comparison} {goal.target:g}",
-               goal.status, f"n={goal.sample}")
+    yield from kpi_rows(report)
     for section, distribution in (("csat_distribution", report.overall.csat.distribution),
                                   ("nps_distribution", report.overall.nps.distribution)):
         for rating, count in distribution.items():
@@ -254,7 +182,7 @@ def _breach_rows(report: Report) -> Iterator[tuple]:
 
 def csv_rows(report: Report) -> Iterator[tuple]:
     for fig in [*report.severities, report.overall]:
-        yield from _figure_rows(fig)
+        yield from figure_rows(fig)
     yield from _summary_rows(report)
     yield from _escalation_and_account_rows(report)
     yield from _breach_rows(report)
@@ -265,7 +193,7 @@ def to_csv(report: Report) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in csv_rows(report):
-        writer.writerow([_safe(v) for v in row])
+        writer.writerow([safe_cell(v) for v in row])
     return buffer.getvalue()
 
 

@@ -1,1 +1,2 @@
-"""Satisfaction surveys: signed rating links, the survey email and the rating page."""
+"""Satisfaction surveys: signed links, the survey email, the survey page, recording what customers confirm
+and the owner's feedback mail."""

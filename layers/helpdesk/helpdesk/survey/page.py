@@ -1,8 +1,10 @@
 """The survey function: Lambda Function URL requests (payload format 2.0) in, HTML pages out.
 
-Routing is Powertools' `LambdaFunctionUrlResolver`: GET / opens a rating link, POST / sends a
-comment, anything else gets a polite 405 page. A rating below the policy's thresholds reopens
-the ticket, raises `csat_low` or `nps_detractor` (once per survey) and tells the owner.
+Routing is Powertools' `LambdaFunctionUrlResolver`. GET / opens a link from the survey email and
+shows the survey with the clicked score chosen; it never changes anything, because mail scanners
+(Safe Links and the like) open every link in a message. POST / records what the customer
+confirms: the page's form (which works without JavaScript), or the same form sent by the page's
+script after a short, visible countdown. Anything else gets a polite 405 page.
 """
 
 from __future__ import annotations
@@ -11,31 +13,31 @@ import base64
 import binascii
 import hashlib
 import re
-import uuid
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from helpdesk.core.errors import ConflictError, PermanentSendError, TransientAwsError
-from helpdesk.core.observability import logger, metric, metrics
-from helpdesk.messages.rendering import render_page
-from helpdesk.survey.sender import QUESTION_NAMES, FeedbackNotifier, is_low
-from helpdesk.survey.tokens import QUESTIONS, Claim, SurveyRequestError, SurveyTokens
-from helpdesk.tickets import changes
-from helpdesk.tickets.changes import Change
+from helpdesk.core.observability import logger, metrics
+from helpdesk.messages.rendering import TEMPLATE_DIR, render_page
+from helpdesk.survey.feedback import is_low
+from helpdesk.survey.questions import BY_KEY, CSAT_LABELS, QUESTIONS
+from helpdesk.survey.recording import Recorder, Submission
+from helpdesk.survey.tokens import Claim, SurveyRequestError, SurveyTokens
 
 if TYPE_CHECKING:
     from helpdesk.adapters.aws.blobs import BlobStore
     from helpdesk.escalation.escalator import Escalator
+    from helpdesk.survey.feedback import FeedbackNotifier
     from helpdesk.tickets.context import TicketContext
     from helpdesk.tickets.operations import TicketOps
 
-TRIGGERS = {"csat": "csat_low", "nps": "nps_detractor"}
-COMMENT_INLINE = 16_000  # characters kept on the thread entry; the full text goes to S3
 MAX_BODY = 1_000_000  # bytes of form data accepted in one POST
-COMMENT_PREFIX = "survey-comments/"
 FORM_TYPE = "application/x-www-form-urlencoded"
+AUTOSAVE_SECONDS = 3
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The page's one script, allowed by its hash and nothing else.
+SCRIPT = (TEMPLATE_DIR / "survey_autosave.js").read_text(encoding="utf-8")
+_SCRIPT_HASH = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode()
 
 PAGES = {
     400: ("This link looks incomplete",
@@ -60,8 +62,8 @@ HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",  # the token is in the URL; it must not leak to other sites
     "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-                               "base-uri 'none'; frame-ancestors 'none'",
+    "Content-Security-Policy": f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{_SCRIPT_HASH}'; "
+                               "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
 }
 
 
@@ -69,12 +71,11 @@ class SurveyService:
     def __init__(self, ops: TicketOps, escalator: Escalator, feedback: FeedbackNotifier, blobs: BlobStore,
                  tokens: SurveyTokens, team_name: str, extra_routes: Any = None) -> None:
         self.ops = ops
-        self.escalator = escalator
-        self.feedback = feedback
-        self.blobs = blobs
         self.tokens = tokens
         self.team_name = team_name
+        self.escalator = escalator
         self.extra_routes = extra_routes
+        self.recorder = Recorder(ops, escalator, feedback, blobs)
         self.app = self._routes()
 
     def _routes(self) -> Any:
@@ -86,13 +87,12 @@ class SurveyService:
             return Response(status_code=page["statusCode"], headers=page["headers"], body=page["body"])
 
         @app.get("/")
-        def rating() -> Response:
-            return respond(self.rate(_query_token(app.current_event.raw_event)))
+        def survey() -> Response:
+            return respond(self.open(_query_token(app.current_event.raw_event)))
 
         @app.post("/")
-        def comment() -> Response:
-            form = _form(app.current_event.raw_event)
-            return respond(self.comment(form.get("t", ""), form.get("comment", "")))
+        def answers() -> Response:
+            return respond(self.submit(_form(app.current_event.raw_event)))
 
         if self.extra_routes is not None:
             self.extra_routes(app, respond)  # the one-tap escalation acknowledgment shares this URL
@@ -127,87 +127,33 @@ class SurveyService:
             scheme = "http" if domain.startswith(("127.", "localhost")) else "https"
             self.escalator.public_url = f"{scheme}://{domain}"
 
-    # -- a click --------------------------------------------------------------------------------
+    # -- a click: the survey, with the clicked score chosen, and nothing recorded -------------------
 
-    def rate(self, token: str) -> dict[str, Any]:
+    def open(self, token: str) -> dict[str, Any]:
         claim = self.tokens.check(token)
         ctx = self._context(claim)
-        number, kind = claim.ticket, claim.kind
-        decided: dict[str, Any] = {}
-        if ctx.ticket.rating(kind) == claim.score:
-            decided["low"] = is_low(ctx, kind, claim.score)  # a reload or a repeat click: nothing new
-        else:
-            builders = [self._rating_change(claim, decided)]
-            if is_low(ctx, kind, claim.score) and ctx.closed:
-                builders.append(changes.reopen("customer:survey", f"the customer rated {QUESTION_NAMES[kind]} "
-                                                                  f"{claim.score} of {QUESTIONS[kind][1]}"))
-            self.ops.apply(number, builders)
-            metric("Ratings", question=kind, score=str(claim.score))  # 1-5 or 0-10: low cardinality
-            logger.info("survey_rated", extra={"ticket": number, "question": kind, "low": decided["low"]})
-        if decided["low"]:
-            metric("LowRatings", question=kind)
-            self.escalator.raise_trigger(number, TRIGGERS[kind], claim.survey_round)
-        if decided.get("notify"):
-            self.feedback.due.run(decided["notify"])
-        return self.page(200, "rated", claim=claim, low=decided["low"], token=token)
+        chosen = {q.key: ctx.ticket.rating(q.key) for q in QUESTIONS} | {claim.kind: claim.score}
+        logger.info("survey_opened", extra={"ticket": claim.ticket, "question": claim.kind})
+        return self.page(200, "form", ctx, claim, token, chosen=chosen)
 
-    def _rating_change(self, claim: Claim, decided: dict[str, Any]) -> Any:
-        def change(ctx: TicketContext, now: datetime) -> Change:
-            previous = ctx.ticket.rating(claim.kind)
-            low = is_low(ctx, claim.kind, claim.score)
-            key = uuid.uuid4().hex[:8]
-            entry = {"key": key, "kind": "rating", "actor": "customer", "question": claim.kind, "score": claim.score,
-                     "scale": f"{QUESTIONS[claim.kind][0]}-{QUESTIONS[claim.kind][1]}", "previous": previous,
-                     "low": low, "reopened": low and ctx.closed, "survey": claim.survey_round}
-            items = []
-            notify = None
-            if low and not is_low(ctx, claim.kind, previous):
-                # The owner hears once when a rating turns bad, not on every further click.
-                notify = self.feedback.item(claim.ticket, _entry_id(now, "rating", key))
-                items.append(notify)
-            decided.update(low=low, notify=notify)
-            return Change({claim.kind: claim.score, f"{claim.kind}_at": now}, entry, items)
+    # -- a POST: what the customer confirmed -------------------------------------------------------
 
-        return change
-
-    # -- a comment ------------------------------------------------------------------------------
-
-    def comment(self, token: str, text: str) -> dict[str, Any]:
+    def submit(self, form: dict[str, str]) -> dict[str, Any]:
+        token = form.get("t", "")
         claim = self.tokens.check(token)
         ctx = self._context(claim)
-        text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
-        if not text:
-            return self.page(400, "empty", claim=claim, low=is_low(ctx, claim.kind, claim.score), token=token)
-        number = claim.ticket
-        # The same comment sent twice (a refreshed form) is one comment: its digest names its item.
-        digest = hashlib.blake2b(claim.payload() + b"\0" + text.encode("utf-8"), digest_size=8).hexdigest()
-        text_key = None
-        if len(text) > COMMENT_INLINE:
-            text_key = self.blobs.write(f"{COMMENT_PREFIX}{number}/{digest}.txt", text.encode("utf-8"),
-                                        "text/plain; charset=utf-8")
-        now = self.ops.clock.now()
-        notify = self.feedback.item(number, _entry_id(now, "survey_comment", digest), key=f"comment#{digest}")
-
-        def change(ctx: TicketContext, at: datetime) -> Change:
-            entry = {"key": digest, "kind": "survey_comment", "actor": "customer", "question": claim.kind,
-                     "score": claim.score, "low": is_low(ctx, claim.kind, claim.score), "text": text[:COMMENT_INLINE],
-                     "text_truncated": text_key is not None, "text_key": text_key, "chars": len(text),
-                     "survey": claim.survey_round}
-            once = self.ops.store.due.add_once(notify, label="survey_comment_once")
-            return Change({"survey_comment_at": at}, entry, writes=[once], adds={"survey_comments": 1})
-
-        try:
-            self.ops.apply(number, [change])
-        except ConflictError as exc:
-            if not exc.involves("survey_comment_once"):
-                raise
-            logger.info("survey_comment_repeated", extra={"ticket": number})
-        else:
-            metrics.add_metric(name="SurveyComments", unit="Count", value=1)
-            logger.info("survey_commented", extra={"ticket": number, "stored_in_s3": text_key is not None})
-            self.feedback.due.run(notify)
-        return self.page(200, "commented", claim=claim, low=is_low(ctx, claim.kind, claim.score), token=token,
-                         comment=text[:2000], comment_cut=len(text) > 2000)
+        answers = _answers(form)
+        comment = _CONTROL.sub("", form.get("comment", "").replace("\r\n", "\n").replace("\r", "\n")).strip()
+        if not answers and not comment:
+            chosen = {q.key: ctx.ticket.rating(q.key) for q in QUESTIONS}
+            return self.page(400, "empty", ctx, claim, token, chosen=chosen)
+        if comment or any(ctx.ticket.rating(key) != score for key, score in answers.items()):
+            ctx.ticket = self.recorder.record(Submission(claim, answers, comment)).ticket or ctx.ticket
+        ticket = ctx.ticket  # the same answers again (a reload, a second press) change nothing
+        chosen = {q.key: ticket.rating(q.key) for q in QUESTIONS}
+        state = "thanks" if form.get("full") or comment else "saved"
+        return self.page(200, state, ctx, claim, token, chosen=chosen, comment=comment[:2000],
+                         comment_cut=len(comment) > 2000)
 
     # -- shared ---------------------------------------------------------------------------------
 
@@ -219,16 +165,17 @@ class SurveyService:
             raise SurveyRequestError("wrong_recipient", 403)
         return ctx
 
-    def page(self, status: int, state: str, *, claim: Claim | None = None, low: bool = False,
-             token: str = "", comment: str = "", comment_cut: bool = False, heading: str = "",
-             message: str = "") -> dict[str, Any]:
+    def page(self, status: int, state: str, ctx: TicketContext | None = None, claim: Claim | None = None,
+             token: str = "", *, chosen: dict[str, int | None] | None = None, comment: str = "",
+             comment_cut: bool = False, heading: str = "", message: str = "") -> dict[str, Any]:
+        chosen = chosen or {}
         context = {
             "state": state, "team_name": self.team_name, "heading": heading, "message": message,
-            "ticket": claim.ticket if claim else None,
-            "question": QUESTION_NAMES[claim.kind] if claim else "",
-            "kind": claim.kind if claim else "", "score": claim.score if claim else None,
-            "max": QUESTIONS[claim.kind][1] if claim else None, "low": low, "token": token,
-            "comment": comment, "comment_cut": comment_cut,
+            "ticket": claim.ticket if claim else None, "token": token, "script": SCRIPT,
+            "clicked": _clicked(claim) if claim else None, "autosave_seconds": AUTOSAVE_SECONDS,
+            "questions": _question_rows(chosen), "comment": comment, "comment_cut": comment_cut,
+            "answered": [row for row in _question_rows(chosen) if row["chosen"] is not None],
+            "low": bool(ctx) and _any_low(ctx, chosen),
         }
         return {"statusCode": status, "headers": dict(HEADERS), "body": render_page("survey_page", context),
                 "isBase64Encoded": False}
@@ -241,8 +188,34 @@ class SurveyService:
         return response
 
 
-def _entry_id(at: datetime, kind: str, key: str) -> str:
-    return f"{at.strftime('%Y-%m-%dT%H:%M:%SZ')}#{kind}#{key}"
+def _clicked(claim: Claim) -> dict[str, Any]:
+    question = BY_KEY[claim.kind]
+    label = CSAT_LABELS.get(claim.score) if claim.kind == "csat" else None
+    return {"key": claim.kind, "score": claim.score, "max": question.high, "name": question.name,
+            "label": label}
+
+
+def _question_rows(chosen: dict[str, int | None]) -> list[dict[str, Any]]:
+    return [{"key": q.key, "title": q.title, "name": q.name, "scores": list(q.scores), "max": q.high,
+             "low_label": q.low_label, "high_label": q.high_label, "chosen": chosen.get(q.key),
+             "labels": CSAT_LABELS if q.key == "csat" else {}} for q in QUESTIONS]
+
+
+def _any_low(ctx: TicketContext, chosen: dict[str, int | None]) -> bool:
+    return any(is_low(ctx, key, chosen.get(key)) for key in ("csat", "nps"))
+
+
+def _answers(form: dict[str, str]) -> dict[str, int]:
+    """Each answered question's score; a value off its scale is refused, never stored."""
+    answers: dict[str, int] = {}
+    for question in QUESTIONS:
+        value = form.get(question.key, "").strip()
+        if not value:
+            continue
+        if not value.isdigit() or int(value) not in question.scores:
+            raise SurveyRequestError("answer_out_of_range", 400)
+        answers[question.key] = int(value)
+    return answers
 
 
 def _query_token(event: dict[str, Any]) -> str:

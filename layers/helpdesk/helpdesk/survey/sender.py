@@ -1,8 +1,11 @@
-"""The survey email to the requester, and the owner's email about a low rating or a comment."""
+"""The survey email to the requester: one-click links that open the survey page.
+
+Opening a link records nothing (mail scanners open every link); the page records what the
+customer confirms. The owner's mail about the answers is in `survey.feedback`.
+"""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -10,72 +13,17 @@ from helpdesk.core.clock import Clock, iso
 from helpdesk.core.observability import logger, metrics
 from helpdesk.mail.compose import OutboundMail
 from helpdesk.messages.outbox import MailFactory, Outbox
-from helpdesk.messages.staff_notification import owner_address
 from helpdesk.sla.due import DueItem
-from helpdesk.sla.due_work import Done, DueWork, Skip
-from helpdesk.survey.tokens import QUESTIONS, TOKEN_TTL, SurveyTokens
-from helpdesk.tickets.records import Entry, TicketPatch
+from helpdesk.sla.due_work import Done, Skip
+from helpdesk.survey.feedback import FEEDBACK_KIND, FeedbackNotifier, is_low
+from helpdesk.survey.questions import CSAT_LABELS
+from helpdesk.survey.tokens import TOKEN_TTL, SurveyTokens
+from helpdesk.tickets.records import TicketPatch
+
+__all__ = ["FEEDBACK_KIND", "FeedbackNotifier", "SurveySender", "is_low"]
 
 if TYPE_CHECKING:
     from helpdesk.tickets.context import TicketContext
-
-CSAT_LABELS = {1: "Very dissatisfied", 2: "Dissatisfied", 3: "Neither", 4: "Satisfied", 5: "Very satisfied"}
-QUESTION_NAMES = {"csat": "satisfaction (CSAT)", "nps": "likelihood to recommend (NPS)"}
-FEEDBACK_KIND = "survey_feedback"
-
-
-def is_low(ctx: TicketContext, kind: str, score: int | None) -> bool:
-    if score is None:
-        return False
-    thresholds = ctx.policy.thresholds
-    return score < (thresholds.csat_low_below if kind == "csat" else thresholds.nps_detractor_below)
-
-
-class FeedbackNotifier:
-    """The owner hears about a low rating and about every comment (durable `survey_feedback` items)."""
-
-    plan_bound = False
-
-    def __init__(self, factory: MailFactory, outbox: Outbox, due: DueWork, clock: Clock) -> None:
-        self.factory = factory
-        self.outbox = outbox
-        self.due = due
-        self.clock = clock
-
-    @staticmethod
-    def item_id(key: str) -> str:
-        return f"{FEEDBACK_KIND}#" + hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
-
-    def item(self, number: int, entry_id: str, key: str | None = None) -> DueItem:
-        """Due now and leased to the caller's fast path; `key` (default: the entry) makes the id."""
-        return self.due.leased(number, self.item_id(key or entry_id), FEEDBACK_KIND, {"entry_id": entry_id})
-
-    def perform(self, item: DueItem, ctx: TicketContext | None) -> Done | Skip:
-        assert ctx is not None
-        entry = self.outbox.store.tickets.entry(ctx.number, item.payload["entry_id"])
-        if entry is None:
-            return Skip("nothing_to_send")
-        sent = self.outbox.send(ctx.number, "survey_feedback_sent", self.build(ctx, entry), self.clock.now(),
-                                visibility="internal")
-        return Done(sent.writes, "sent", {"sent_message_id": sent.ses_message_id})
-
-    def build(self, ctx: TicketContext, entry: Entry) -> OutboundMail:
-        ticket = ctx.ticket
-        kind = entry.question or "csat"
-        ratings = [{"name": QUESTION_NAMES[q], "score": ticket.rating(q), "max": QUESTIONS[q][1],
-                    "low": is_low(ctx, q, ticket.rating(q))} for q in ("csat", "nps") if ticket.rating(q) is not None]
-        context = {
-            "ticket": {"number": ctx.number, "subject": ticket.subject, "status": ctx.status,
-                       "severity": ctx.severity},
-            "requester": {"name": ticket.requester_name, "email": ticket.requester},
-            "comment": entry.text if entry.kind == "survey_comment" else None,
-            "truncated": entry.text_truncated,
-            "question": QUESTION_NAMES[kind], "score": int(entry.score or 0), "max": QUESTIONS[kind][1],
-            "low": entry.low, "reopened": entry.reopened, "ratings": ratings,
-            "account": ctx.account.name, "team_name": self.factory.sender.team_name,
-        }
-        to = owner_address(ticket, ctx.account, self.factory.sender.team_queue)
-        return self.factory.to_staff(ctx.number, to, "survey_feedback", context, ctx.policy)
 
 
 class SurveySender:

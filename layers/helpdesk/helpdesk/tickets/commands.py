@@ -12,11 +12,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from helpdesk.tickets import changes
-from helpdesk.tickets.records import STATUSES
+from helpdesk.tickets.changes import Change
+from helpdesk.tickets.records import STATUSES, KbArticle
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from helpdesk.policy.models import Policy
     from helpdesk.tickets.changes import Builder
+    from helpdesk.tickets.context import TicketContext
     from helpdesk.tickets.operations import TicketOps
 
 _COMMAND = re.compile(r"^#([a-z_]+)\b\s*(.*)$", re.IGNORECASE)
@@ -81,6 +85,30 @@ def _check_type(arg: str, rules: Rules) -> str | None:
         f"unknown type {arg!r}; use one of bug, feature, training, configuration, integration, billing"
 
 
+def _check_docscore(arg: str, rules: Rules) -> str | None:
+    return None if arg.isdigit() and 1 <= int(arg) <= 10 else "#docscore needs a whole number from 1 to 10"
+
+
+KB_REF_MAX = 300
+
+
+def _check_kb(arg: str, rules: Rules) -> str | None:
+    if not arg:
+        return "#kb needs the article's address or title"
+    return None if len(arg) <= KB_REF_MAX else f"#kb takes at most {KB_REF_MAX} characters"
+
+
+def record_kb_article(ref: str, actor: str) -> Builder:
+    """An article written or updated for this ticket; naming the same article twice keeps one."""
+    def change(ctx: TicketContext, now: datetime) -> Change:
+        known = {a.ref.lower() for a in ctx.ticket.kb_articles}
+        articles = ctx.ticket.kb_articles if ref.lower() in known else \
+            [*ctx.ticket.kb_articles, KbArticle(ref=ref, at=now, by=actor)]
+        return Change({"kb_articles": articles}, {"kind": "kb_article", "actor": actor, "value": ref})
+
+    return change
+
+
 COMMANDS: dict[str, Spec] = {spec.name: spec for spec in [
     Spec("ack", "#ack", "take ownership; stops the escalation chain", _no_argument("ack"),
          lambda ops, arg, actor: changes.acknowledge(actor)),
@@ -101,6 +129,16 @@ COMMANDS: dict[str, Spec] = {spec.name: spec for spec in [
          lambda ops, arg, actor: changes.set_field("root_cause", arg, actor)),
     Spec("prevention", "#prevention <text>", "recorded for the resolution summary", _needs_text("prevention"),
          lambda ops, arg, actor: changes.set_field("prevention", arg, actor)),
+    Spec("fix", "#fix <text>", "what fixed it, for the resolution record", _needs_text("fix"),
+         lambda ops, arg, actor: changes.set_field("fix", arg, actor)),
+    Spec("verified", "#verified <text>", "how the fix was checked, for the resolution record",
+         _needs_text("verified"), lambda ops, arg, actor: changes.set_field("verified", arg, actor)),
+    Spec("lessons", "#lessons <text>", "lessons learned, for the resolution record", _needs_text("lessons"),
+         lambda ops, arg, actor: changes.set_field("lessons", arg, actor)),
+    Spec("docscore", "#docscore 1-10", "rate how well this ticket is documented", _check_docscore,
+         lambda ops, arg, actor: changes.set_field("doc_score", int(arg), actor)),
+    Spec("kb", "#kb <url or title>", "a knowledge-base article written or updated for this ticket", _check_kb,
+         lambda ops, arg, actor: record_kb_article(arg, actor)),
     Spec("tag", "#tag <name>", "label the ticket", _needs_text("tag"),
          lambda ops, arg, actor: changes.add_tag(arg.lower(), actor)),
     Spec("type", "#type bug|feature|training|configuration|integration|billing", "correct the issue type",

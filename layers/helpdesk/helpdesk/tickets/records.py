@@ -11,9 +11,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from helpdesk.tickets.values import ClockOutcome, HealthWatch, Verdicts
+from helpdesk.tickets.values import ClockOutcome, HealthWatch, KbArticle, Verdicts
 
-__all__ = ["ClockOutcome", "Entry", "HealthWatch", "Ticket", "TicketPatch", "Verdicts"]
+__all__ = ["ClockOutcome", "Entry", "HealthWatch", "KbArticle", "Ticket", "TicketPatch", "Verdicts"]
+# Survey questions and the ticket fields that hold their latest answers (`csat` is the overall score).
+RATING_FIELDS = {"csat": "csat", "nps": "nps", "response_time": "response_time_rating",
+                 "communication": "communication_rating", "resolution_quality": "resolution_quality_rating",
+                 "effort": "effort_rating"}
 
 Status = Literal["new", "acknowledged", "investigating", "pending", "workaround", "resolved", "closed"]
 STATUSES: tuple[str, ...] = ("new", "acknowledged", "investigating", "pending", "workaround", "resolved", "closed")
@@ -93,6 +97,11 @@ class Ticket(BaseModel):
     public_note_at: datetime | None = None
     root_cause: str = ""
     prevention: str = ""
+    fix: str = ""  # the resolution record: what fixed it (#fix), how it was checked (#verified), #lessons
+    verified: str = ""
+    lessons: str = ""
+    doc_score: int | None = None  # staff rating of the ticket's documentation, 1-10 (#docscore)
+    kb_articles: list[KbArticle] = Field(default_factory=list)
     progress: list[str] = Field(default_factory=list)
     recent: list[str] = Field(default_factory=list)
 
@@ -126,6 +135,14 @@ class Ticket(BaseModel):
     survey_expires_at: datetime | None = None
     survey_comment_at: datetime | None = None
     survey_comments: int = 0
+    response_time_rating: int | None = None  # the survey page's dimensions, 1-5
+    communication_rating: int | None = None
+    resolution_quality_rating: int | None = None
+    effort_rating: int | None = None  # customer effort: 1 very hard .. 10 very easy
+    rated_at: datetime | None = None
+    survey_low_round: str | None = None  # the survey whose first low rating reopened and escalated
+    feedback_mailed_at: datetime | None = None  # the owner's last survey-feedback mail (one a day)
+    feedback_next_at: datetime | None = None  # when the held-back feedback mail goes out
     followups_scheduled: int = 0
     followups_done: int = 0
     followups_skipped: int = 0
@@ -152,7 +169,8 @@ class Ticket(BaseModel):
                 "resolution": self.sla_resolution}[clock]
 
     def rating(self, question: str) -> int | None:
-        return {"csat": self.csat, "nps": self.nps}.get(question)
+        field = RATING_FIELDS.get(question)
+        return getattr(self, field) if field else None
 
     def with_changes(self, fields: dict[str, Any]) -> Ticket:
         """A copy with fields replaced (validated), for decisions made after a change is planned."""
@@ -243,6 +261,7 @@ class Entry(BaseModel):
     reopened: bool = False
     survey: str | None = None
     chars: int | None = None
+    template: str | None = None  # the template an outbound message was rendered from
 
     @property
     def id(self) -> str:

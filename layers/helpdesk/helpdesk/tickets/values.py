@@ -42,3 +42,13 @@ class HealthWatch(BaseModel):
 
     until: datetime
     source_ticket: int | None = None
+
+
+class KbArticle(BaseModel):
+    """A knowledge-base article created or updated for a ticket (`#kb <url or title>`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ref: str
+    at: datetime
+    by: str = ""
