@@ -32,6 +32,7 @@ STACK = "helpdesk-local"
 NOT_EMULATED = {
     "AWS::Serverless::LayerVersion": "the layer package is installed in the virtualenv",
     "AWS::Chatbot::SlackChannelConfiguration": "Slack is out of reach; chat briefings are listed on the timeline",
+    "AWS::IAM::Role": "only AWS Chatbot assumes its role; the handlers run with the local credentials",
     "AWS::S3::BucketPolicy": "moto does not enforce bucket policies",
     "AWS::Lambda::Permission": "handlers are invoked in-process",
     "AWS::Logs::LogGroup": "handler logs go to the runtime's log stream",

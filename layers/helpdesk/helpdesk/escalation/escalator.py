@@ -22,6 +22,7 @@ from helpdesk.escalation.impact import short_impact
 from helpdesk.escalation.reasons import REASON_KINDS, Reason, already_told, effective_level, higher, rank, reason_of
 from helpdesk.escalation.routing import at_risk, executive_roles, quiet_until, triggers_of, with_coverage
 from helpdesk.escalation.sms import SMS_MAX, fit, gsm7, septets, window_of
+from helpdesk.escalation.timing import commitment_due, lower_level_due, next_milestone
 from helpdesk.sla.due import DueItem
 from helpdesk.sla.due_work import Defer, Done, DueWork, Performed, Skip
 from helpdesk.tickets.records import Entry, TicketPatch
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
 MERGE_MARGIN = timedelta(minutes=1)
 LOWER_FIRST = timedelta(seconds=1)  # a higher level waits for the next sweep, after the lower one
-MILESTONE_KINDS = {"breach": "{clock} target", "escalation": "escalation to {level}"}
 
 
 class Escalator:
@@ -72,7 +72,7 @@ class Escalator:
             return Defer(last + window + MERGE_MARGIN, f"{level} was briefed {int((now - last).total_seconds() // 60)}"
                                                        f" min ago")
         pending = self._pending(ctx, item)
-        if _lower_level_due(ctx, pending, level, now):
+        if lower_level_due(ctx, pending, level, now):
             return Defer(now + LOWER_FIRST, "a lower level is briefed first")
         siblings = self._siblings(ctx, pending, level, now)
         return self._brief(item, ctx, level, [reason, *(r for _, r in siblings)], siblings, pending, now)
@@ -89,10 +89,10 @@ class Escalator:
         item = self._record(number, trigger, occurrence, extra)
         return self.due.run_now(item) if item else None
 
-    def raise_triggers(self, number: int, fired: list[tuple[str, str]]) -> None:
+    def raise_triggers(self, number: int, fired: list[tuple[str, str]], **extra: str) -> None:
         """Several triggers from one message: all recorded first, so one briefing per level carries them."""
         policy = self.due.contexts.policy
-        items = [item for trigger, occurrence in fired if (item := self._record(number, trigger, occurrence, {}))]
+        items = [item for trigger, occurrence in fired if (item := self._record(number, trigger, occurrence, extra))]
         wanted = {name: action.escalate_to or "" for name, action in policy.triggers.items()}
         for item in sorted(items, key=lambda i: rank(policy, wanted.get(i.payload["trigger"], ""))):
             self.due.run_now(item)  # lower levels first; one merged into an earlier briefing is not claimable
@@ -164,7 +164,7 @@ class Escalator:
         number, severity, primary = ctx.number, ctx.severity, reasons[0]
         _, covered, executives = self._roles(ctx, level, reasons, now)
         link = self._link(ctx, level, ",".join(covered.roles), now)
-        briefing = Briefing(level, covered.roles, reasons, now, _next_milestone(pending, ctx, level, now),
+        briefing = Briefing(level, covered.roles, reasons, now, next_milestone(pending, ctx, level, now),
                             link.url(self.public_url) if self.public_url else "", covered.notes, executives)
         text = briefing_text(ctx, briefing)
         triggers = list(dict.fromkeys(r.trigger for r in reasons))
@@ -255,49 +255,3 @@ class Escalator:
             item.attached = link
             items.append(item)
         return items
-
-
-def commitment_due(ctx: TicketContext, now: datetime) -> datetime:
-    """2 hours in business hours, 4 hours after hours (the policy's executive response commitment)."""
-    from helpdesk.policy.calendar import business_hours_for
-
-    briefings = ctx.policy.briefings
-    name = briefings.commitment_calendar
-    if name and name in ctx.policy.calendars:
-        open_now = business_hours_for(ctx.policy, name, severity=ctx.severity).is_open(now)
-        return now + (briefings.executive_ack_within if open_now else briefings.executive_ack_after_hours)
-    return now + briefings.executive_ack_within
-
-
-def _lower_level_due(ctx: TicketContext, pending: list[DueItem], level: str, now: datetime) -> bool:
-    """Is a reason for a lower level runnable now? It goes first, so briefings climb in order."""
-    for other in pending:
-        if other.kind not in REASON_KINDS or other.due_at > now:
-            continue
-        reason = reason_of(other, ctx)
-        if isinstance(reason, str):
-            continue
-        lower = effective_level(ctx, reason.level)
-        if rank(ctx.policy, lower) < rank(ctx.policy, level) and not already_told(ctx, reason, lower):
-            return True
-    return False
-
-
-def _next_milestone(pending: list[DueItem], ctx: TicketContext, level: str, now: datetime
-                    ) -> tuple[str, datetime] | None:
-    """The next breach check or chain step that will matter: steps to the level being briefed, or
-    below it, are left out, since they will add nothing."""
-    def matters(item: DueItem) -> bool:
-        if item.kind == "breach":
-            return item.plan == ctx.ticket.plan_version
-        step_level = str(item.payload.get("level", ""))
-        return bool(item.payload.get("repeat")) or rank(ctx.policy, step_level) > rank(ctx.policy, level)
-
-    upcoming = sorted((d for d in pending if d.kind in MILESTONE_KINDS and d.planned > now and matters(d)),
-                      key=lambda d: d.planned)
-    for item in upcoming:
-        label = MILESTONE_KINDS[item.kind].format(clock=str(item.payload.get("clock", "")).replace("_", " "),
-                                                  level=item.payload.get("level", ""))
-        return label, item.planned
-    return None
-

@@ -91,7 +91,9 @@ def _trigger_reason(item: DueItem, ctx: TicketContext) -> Reason | str:
         return "already_at_top"  # "one level up" from the top would only repeat the last briefing
     level = next_level(ctx.policy, ctx.ticket.escalation_level) if action.escalate_to == NEXT_LEVEL \
         else action.escalate_to
-    key = f"{trigger}:{item.id}" if action.escalate_to == NEXT_LEVEL else trigger
+    # A trigger is told once per level; "one level up" each time it fires; a survey once per round.
+    key = f"{trigger}:{item.id}" if action.escalate_to == NEXT_LEVEL else \
+        f"{trigger}:round{item.payload['round']}" if item.payload.get("round") else trigger
     return Reason(level, trigger, action.description or trigger.replace("_", " "), key)
 
 

@@ -90,8 +90,8 @@ class Recorder:
             logger.info("survey_commented", extra={"ticket": number})
         logger.info("survey_recorded", extra={"ticket": number, "answers": len(outcome.recorded),
                                                "low": bool(outcome.low_now), "commented": commented})
-        for question in outcome.escalate:
-            self.escalator.raise_trigger(number, TRIGGERS[question], submission.claim.survey_round)
+        round_ = str(submission.claim.survey_round)  # a later survey's low rating is news again
+        self.escalator.raise_triggers(number, [(TRIGGERS[q], round_) for q in outcome.escalate], round=round_)
         if outcome.notify is not None:
             self.feedback.due.run(outcome.notify)
 
