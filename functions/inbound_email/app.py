@@ -4,9 +4,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from helpdesk.app import factory
+from helpdesk.app import factory, snapstart, warmup
 from helpdesk.core.observability import logger, metrics, tracer
 from helpdesk.intake.batch import process_event
+
+snapstart.install(warmup.inbound)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -6,8 +6,10 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from helpdesk.app import factory
+from helpdesk.app import factory, snapstart, warmup
 from helpdesk.core.observability import logger, metrics, tracer
+
+snapstart.install(warmup.sweeper)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -25,4 +25,10 @@ def client(service: str) -> Any:
     return _session().client(service, config=_CONFIG)
 
 
-__all__ = ["client", "error_code", "is_transient", "raise_for", "raise_if_transient"]
+def forget() -> None:
+    """Drop every client and the session (after a SnapStart restore their connections are stale)."""
+    client.cache_clear()
+    _session.cache_clear()
+
+
+__all__ = ["client", "error_code", "forget", "is_transient", "raise_for", "raise_if_transient"]
