@@ -46,7 +46,7 @@ def test_compiled_public_suffixes_find_the_same_registrable_domains():
 def test_compiled_holidays_are_the_library_s_holidays():
     import holidays
 
-    for key, years in prebuilt.table("holidays")["calendars"].items():
+    for key in prebuilt.table("holidays")["calendars"]:
         country, subdiv, categories = key.split("|")
         for year in (2024, 2026, 2036):
             expected = holidays.country_holidays(country, subdiv=subdiv or None, years=year,
