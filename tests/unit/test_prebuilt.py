@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from helpdesk import prebuilt
 from helpdesk.policy.loader import load_policy, policy_digest, preset_names
+from helpdesk.prebuilt import templates as _templates  # noqa: F401 - prebuilt.templates below
 
 
 def test_the_compiled_tables_are_current():
@@ -19,6 +22,8 @@ def test_a_preset_from_its_compiled_document_is_the_policy_its_yaml_gives(name):
     compiled = load_policy.__wrapped__(name)
     parsed = load_policy.__wrapped__(name, prebuilt_ok=False)
     assert compiled == parsed
+    # Equality ignores dict order, but order is meaning here (severities run from most urgent down).
+    assert json.dumps(compiled.model_dump(mode="json")) == json.dumps(parsed.model_dump(mode="json"))
     assert policy_digest(compiled) == policy_digest(parsed), "tickets find their snapshot either way"
 
 
@@ -54,3 +59,26 @@ def test_compiled_holidays_are_the_library_s_holidays():
             assert prebuilt.holidays(country, subdiv or None, tuple(filter(None, categories.split(","))), year) \
                 == frozenset(expected), (key, year)
     assert prebuilt.holidays("US", None, (), 1999) is None, "years outside the table use the library"
+
+
+def test_prebuilt_templates_are_what_jinja_generates_for_the_current_sources():
+    from helpdesk.messages import rendering
+
+    compiled = prebuilt.table("templates")
+    assert "acknowledgment.txt.j2" in compiled and "staff_notification.html.j2" in compiled
+    env = rendering._environment(None)  # noqa: SLF001
+    for name in compiled:
+        source, _, _ = env.loader.get_source(env, name)
+        assert prebuilt.templates.compiled_source(name, source) == env.compile(source, name, raw=True)
+        assert prebuilt.templates.compiled_source(name, source + " ") is None, "an edited template is recompiled"
+    assert env.get_template("acknowledgment.subject.j2").render is not None
+
+
+def test_the_lexicon_from_its_compiled_data_is_the_yaml():
+    import yaml
+
+    from helpdesk.classify.lexicon import DATA_DIR
+
+    text = (DATA_DIR / "lexicon.yaml").read_text(encoding="utf-8")
+    assert prebuilt.lexicon_data("lexicon", text) == yaml.safe_load(text)
+    assert prebuilt.lexicon_data("lexicon", text + "\n# edited\n") is None

@@ -51,6 +51,12 @@ def source_digest(*texts: str) -> str:
     return hashlib.sha256("\0".join(texts).encode("utf-8")).hexdigest()
 
 
+def lexicon_data(name: str, text: str) -> dict[str, Any] | None:
+    """The classifier lexicon's parsed YAML, when it was compiled from exactly this text."""
+    entry = table("lexicons").get(name)
+    return entry["data"] if entry and entry["source"] == source_digest(text) else None
+
+
 def policy_document(name: str, digest: str) -> dict[str, Any] | None:
     """A preset's validated document, when it was compiled from exactly these source texts."""
     entry = table("policies").get(name)

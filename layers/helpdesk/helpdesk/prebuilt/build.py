@@ -46,13 +46,33 @@ def _holidays(policies: dict[str, Any]) -> dict[str, Any]:
     return {"library": holidays.__version__, "calendars": calendars}
 
 
+def _lexicons() -> dict[str, Any]:
+    import yaml
+
+    from helpdesk.classify.lexicon import DATA_DIR
+
+    return {path.stem: {"source": source_digest(text := path.read_text(encoding="utf-8")),
+                        "data": yaml.safe_load(text)} for path in sorted(DATA_DIR.glob("lexicon*.yaml"))}
+
+
+def _templates() -> dict[str, Any]:
+    from helpdesk.messages import rendering
+    from helpdesk.prebuilt.templates import compile_all
+
+    environment = rendering._environment(None)  # noqa: SLF001 - the one environment, as rendering builds it
+    names = sorted(p.name for p in rendering.TEMPLATE_DIR.glob("*.j2"))
+    return compile_all(environment, names, lambda name, exc: print(f"not compiled: {name}: {exc}"))
+
+
 def tables() -> dict[str, Any]:
     policies = _presets()
-    return {"policies": policies, "holidays": _holidays(policies), "public_suffixes": _public_suffixes()}
+    return {"policies": policies, "holidays": _holidays(policies), "public_suffixes": _public_suffixes(),
+            "lexicons": _lexicons(), "templates": _templates()}
 
 
 def _text(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+    # Key order is kept: it carries meaning (severities and levels are listed from most to least urgent).
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False) + "\n"
 
 
 def stale(directory: Path = DATA) -> list[str]:
