@@ -82,3 +82,32 @@ def test_the_lexicon_from_its_compiled_data_is_the_yaml():
     text = (DATA_DIR / "lexicon.yaml").read_text(encoding="utf-8")
     assert prebuilt.lexicon_data("lexicon", text) == yaml.safe_load(text)
     assert prebuilt.lexicon_data("lexicon", text + "\n# edited\n") is None
+
+
+def test_the_snapstart_warm_up_prepares_the_first_event_without_aws(monkeypatch):
+    from helpdesk.adapters.aws import clients
+    from helpdesk.app import snapstart, warmup
+
+    def no_aws(service):
+        raise AssertionError(f"warm-up called AWS ({service})")
+
+    monkeypatch.setenv("POLICY_NAME", "p0-p3")
+    monkeypatch.setattr(clients, "client", no_aws)
+    warmup.inbound()
+    warmup.sweeper()
+    assert snapstart.install(warmup.inbound) is False, "no SnapStart library outside Lambda: nothing registered"
+
+
+def test_after_a_restore_randomness_is_reseeded_and_clients_are_new():
+    import random
+
+    from helpdesk.adapters.aws import clients
+    from helpdesk.app import snapstart
+
+    random.seed(7)
+    before = random.random()
+    random.seed(7)
+    stale_session = clients._session()  # noqa: SLF001
+    snapstart.after_restore()
+    assert random.random() != before, "a restored copy must not replay the snapshot's random sequence"
+    assert clients._session() is not stale_session  # noqa: SLF001
