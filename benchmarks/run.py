@@ -344,10 +344,10 @@ def main() -> int:
         print(json.dumps(report, indent=2))
         return 0
     print("AWS API calls per inbound message (botocore before-call hooks)")
-    print(f"  {'scenario':<34} {'calls':>5} {'limit':>5}  operations")
+    print(f"  {'scenario':<40} {'calls':>5} {'limit':>5}  operations")
     for row in report["api_calls"]:
         ops = ", ".join(f"{k.split(':')[1]}×{v}" if v > 1 else k.split(":")[1] for k, v in row["operations"].items())
-        print(f"  {row['scenario']:<34} {row['calls']:>5} {row['limit'] or '':>5}  {ops}")
+        print(f"  {row['scenario']:<40} {row['calls']:>5} {row['limit'] or '':>5}  {ops}")
     print("\nSweep cost as open tickets grow (10 obligations due; DueShards=8)")
     print(f"  {'open tickets':>12} {'index items read':>17} {'performed':>10} {'API calls':>10} {'sweep ms':>9}")
     for row in report["sweep_cost"]:
