@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 SAM_VENV := .venv-sam
 STAMP := $(VENV)/.installed
 SAM_STAMP := $(SAM_VENV)/.installed
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 # A real python3.13 (not a pyenv shim) lets `sam build` check the Lambda runtime; optional.
 PY313 ?= $(shell for p in $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bin/python3.13 2>/dev/null) $$(command -v python3.13); do "$$p" -c "import sys; assert sys.version_info[:2] == (3, 13)" 2>/dev/null && echo "$$p" && break; done)
 
@@ -30,13 +32,21 @@ $(SAM_STAMP):
 	$(SAM_VENV)/bin/python -m pip install --quiet 'aws-sam-cli>=1.120'
 	touch $@
 
-install: $(STAMP) $(SAM_STAMP)
+# checkov pins its own boto3, so it gets a venv of its own too (a dev-only tool, like sam).
+$(CHECKOV_STAMP):
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov>=3.2,<4'
+	touch $@
+
+install: $(STAMP) $(SAM_STAMP) $(CHECKOV_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/helpdesk demo
 
-test: $(STAMP) $(SAM_STAMP)
-	SAM_CLI=$(abspath $(SAM_VENV))/bin/sam PY313="$(PY313)" $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+test: $(STAMP) $(SAM_STAMP) $(CHECKOV_STAMP)
+	SAM_CLI=$(abspath $(SAM_VENV))/bin/sam CHECKOV=$(abspath $(CHECKOV_VENV))/bin/checkov PY313="$(PY313)" \
+		$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -49,4 +59,4 @@ eval: $(STAMP)
 	$(BIN)/helpdesk eval
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) out .aws-sam .pytest_cache
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) out .aws-sam .pytest_cache

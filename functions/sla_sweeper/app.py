@@ -6,11 +6,13 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from helpdesk.app import factory
+from helpdesk.app import factory, snapstart, warmup
 from helpdesk.core.observability import logger, metrics, tracer
 
+snapstart.install(warmup.sweeper)
 
-@logger.inject_lambda_context(clear_state=True)
+
+@logger.inject_lambda_context(clear_state=True, log_event=False)
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -133,7 +133,11 @@ class EmbeddedAws:
             if resources[logical_id]["Type"] == "AWS::Serverless::Function":
                 name = self._name(logical_id)
                 self.resolver.physical[logical_id] = name
-                self.resolver.attributes[(logical_id, "Arn")] = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
+                arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
+                self.resolver.attributes[(logical_id, "Arn")] = arn
+                alias = resources[logical_id].get("Properties", {}).get("AutoPublishAlias")
+                if alias:  # SAM names the alias it publishes <Function>Alias<name>; Ref gives its ARN
+                    self.resolver.physical[f"{logical_id}Alias{alias}"] = f"{arn}:{alias}"
         pending.sort(key=lambda lid: order.index(resources[lid]["Type"]) if resources[lid]["Type"] in order else 99)
         self._verify_identities()
         for logical_id in pending:
@@ -250,9 +254,12 @@ class EmbeddedAws:
         archive = io.BytesIO()
         with zipfile.ZipFile(archive, "w") as zf:
             zf.writestr("app.py", "# invoked in-process by the local runtime\n")
-        self.client("lambda").create_function(
-            FunctionName=name, Runtime="python3.13", Role=role, Handler=props["Handler"],
-            Code={"ZipFile": archive.getvalue()})
+        awslambda = self.client("lambda")
+        awslambda.create_function(FunctionName=name, Runtime="python3.13", Role=role, Handler=props["Handler"],
+                                  Code={"ZipFile": archive.getvalue()})
+        if props.get("AutoPublishAlias"):  # what SAM deploys for SnapStart: a version and an alias to it
+            version = awslambda.publish_version(FunctionName=name)["Version"]
+            awslambda.create_alias(FunctionName=name, Name=props["AutoPublishAlias"], FunctionVersion=version)
 
     def _create_ses_receiptruleset(self, logical_id: str, props: dict[str, Any]) -> None:
         name = self.resolver.resolve(props["RuleSetName"])

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from helpdesk.classify.text import stem
@@ -149,5 +148,12 @@ def _required(pattern: tuple[Element, ...]) -> tuple[Requirement, ...]:
 
 @lru_cache(maxsize=4)
 def load_lexicon(name: str = "lexicon") -> Lexicon:
-    data = yaml.safe_load((DATA_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+    from helpdesk.prebuilt import lexicon_data  # the YAML parsed at build time, when unchanged
+
+    text = (DATA_DIR / f"{name}.yaml").read_text(encoding="utf-8")
+    data = lexicon_data(name, text)
+    if data is None:
+        import yaml
+
+        data = yaml.safe_load(text)
     return Lexicon.from_spec(LexiconSpec.model_validate(data))

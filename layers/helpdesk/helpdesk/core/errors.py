@@ -6,11 +6,24 @@ class HelpdeskError(Exception):
 
 
 class TransientAwsError(HelpdeskError):
-    """Throttling, timeouts, 5xx: the caller should let Lambda retry."""
+    """Throttling, pauses, timeouts, 5xx: retry later with backoff (Lambda retries intake).
+
+    `kind` is throttled | paused | server | network | unknown; unknown failures are retried
+    fewer times before the work is dead-lettered.
+    """
+
+    def __init__(self, message: str, *, kind: str = "server", code: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.code = code
 
 
 class PermanentSendError(HelpdeskError):
-    """SES refused the message for good (rejected or unverified address)."""
+    """The message can never be sent as it is (rejected, unverified or invalid address, opted out)."""
+
+    def __init__(self, message: str, *, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code or message
 
 
 class RawMailMissingError(HelpdeskError):
@@ -38,3 +51,19 @@ class PolicyError(HelpdeskError):
 
 class RecipientUndeliverableError(HelpdeskError):
     """The customer's address hard-bounced: nothing more is sent to it."""
+
+
+FailureClass = str  # "transient" | "permanent" | "unknown"
+
+
+def failure_class(exc: BaseException) -> FailureClass:
+    """What a failed piece of work should do next: the one place the domain decides.
+
+    transient: retry with backoff; permanent: park it, record it, tell ops; unknown: retry a
+    bounded number of times, then park it. A missing S3 object never comes back by retrying.
+    """
+    if isinstance(exc, TransientAwsError):
+        return "unknown" if exc.kind == "unknown" else "transient"
+    if isinstance(exc, PermanentSendError | RawMailMissingError | PolicyError):
+        return "permanent"
+    return "unknown"

@@ -73,11 +73,12 @@ _SCRUB = re.compile(
     r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"  # addresses, including plus-address tokens
     r"|\+?\d[\d ().-]{7,}\d"  # phone numbers
     r"|\b[A-Za-z0-9_-]{24,}\b"  # tokens, keys and signatures
+    r"|'[^'\n]{0,500}'|\"[^\"\n]{0,500}\""  # quoted values (validation errors quote their input: subjects, text)
 )
 
 
 def scrub(text: str, limit: int = 300) -> str:
-    """Error text safe for logs: addresses, phone numbers and tokens replaced, length bounded."""
+    """Error text safe for logs: addresses, phone numbers, tokens and quoted values replaced, length bounded."""
     return _SCRUB.sub("[redacted]", text or "")[:limit]
 
 
@@ -92,10 +93,18 @@ def where(exc: BaseException) -> str:
     return found
 
 
+_AWS_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
+
+
 def quiet_aws_loggers() -> None:
-    """botocore logs request bodies (addresses, subjects, text) at DEBUG; keep it at WARNING always."""
-    for name in ("botocore", "boto3", "urllib3", "s3transfer"):
+    """botocore logs request bodies (addresses, subjects, text) at DEBUG: keep it and its children at
+    WARNING or above, whatever LOG_LEVEL or anyone's setLevel says. Handlers call this per invocation."""
+    for name in _AWS_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    for name, child in list(logging.root.manager.loggerDict.items()):
+        if (isinstance(child, logging.Logger) and name.startswith(tuple(f"{n}." for n in _AWS_LOGGERS))
+                and logging.NOTSET < child.level < logging.WARNING):
+            child.setLevel(logging.WARNING)
 
 
 quiet_aws_loggers()

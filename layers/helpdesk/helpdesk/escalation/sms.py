@@ -16,6 +16,7 @@ import gsm0338  # noqa: F401 - registers the "gsm03.38" codec
 
 from helpdesk.core.errors import ConflictError
 from helpdesk.core.observability import metrics
+from helpdesk.core.retry import pause
 from helpdesk.sla.due import DueItem
 from helpdesk.sla.due_work import Done, Skip
 from helpdesk.tickets.records import Entry
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 SMS_LIMIT = 5
 SMS_WINDOW = timedelta(minutes=15)
 SMS_MAX = 160  # septets in one GSM-7 segment
+WINDOW_RACES = 20  # concurrent escalations to one phone re-read its window this many times
 CODEC = "gsm03.38"
 _PUNCTUATION = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "...",
                               "\u00a0": " "})
@@ -85,12 +87,13 @@ class SmsLimiter:
         self.store = store
 
     def allow(self, phone: str, summary: str, now: datetime) -> bool:
-        for _ in range(10):
+        for attempt in range(WINDOW_RACES):
             try:
                 return self._try(phone, summary, now)
             except ConflictError:
-                continue  # another send moved the window; read it again
-        return False
+                pause(attempt)  # another send moved the window; read it again after a jittered wait
+        # Never silently neither sent nor held: the escalation is retried with backoff instead.
+        raise TransientAwsError("sms window kept changing", kind="conflict")
 
     def _try(self, phone: str, summary: str, now: datetime) -> bool:
         window = window_of(phone)

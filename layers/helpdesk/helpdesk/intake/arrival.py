@@ -51,7 +51,7 @@ class Arrival:
     def load(self, store: Store, policy_digest: str | None) -> None:
         from helpdesk.intake.flood import sender_domain
 
-        lookup = store.lookup().inbound(self.message_id).sender(self.sender).counter()
+        lookup = store.lookup().inbound(self.message_id).sender(self.sender)
         domain = sender_domain(self.sender)
         if domain:
             lookup.sender_domain(domain)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from helpdesk.core.errors import TransientAwsError
-from helpdesk.core.observability import logger, metrics, scrub, where
+from helpdesk.core.observability import logger, metrics, quiet_aws_loggers, scrub, where
 from helpdesk.intake.processor import InboundProcessor, Outcome
 from helpdesk.intake.ses_event import InvalidRecordError, read_record
 
@@ -15,6 +15,7 @@ class RecordsFailedError(RuntimeError):
 
 
 def process_event(event: Any, processor: InboundProcessor) -> list[dict[str, Any]]:
+    quiet_aws_loggers()
     records = event.get("Records") if isinstance(event, dict) else None
     if not isinstance(records, list):
         logger.error("event_without_records", extra={"event_type": type(event).__name__})
@@ -37,7 +38,9 @@ def process_event(event: Any, processor: InboundProcessor) -> list[dict[str, Any
             outcome: Outcome = processor.handle(record)
             outcomes.append(outcome.as_dict())
         except TransientAwsError as exc:
-            logger.warning("record_transient_failure", extra={"index": index, "error": scrub(str(exc))})
+            logger.warning("record_transient_failure", extra={"index": index, "error": scrub(str(exc)),
+                                                              "failure": exc.kind})
+            metrics.add_metric(name="TransientFailures", unit="Count", value=1)
             failures.append(exc)
         except Exception as exc:  # noqa: BLE001 - logged, then re-raised below so the event is retried
             # The message text is scrubbed: exceptions can quote addresses or subjects.

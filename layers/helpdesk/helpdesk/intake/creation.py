@@ -1,8 +1,9 @@
 """A new ticket: classified, planned and written in one transaction, then acknowledged at once.
 
-The ticket, its first entry, every timed obligation, the inbound record (the idempotency key)
-and the next ticket number all commit together, so a crash leaves either nothing (SES retries)
-or a complete ticket whose pending obligations the sweeper finishes.
+The ticket, its first entry, every timed obligation and the inbound record (the idempotency key)
+all commit together, so a crash leaves either nothing (SES retries) or a complete ticket whose
+pending obligations the sweeper finishes. The number comes from the container's reserved block
+(`Counter.take`), outside the transaction, so concurrent creations do not conflict over it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from helpdesk.core.errors import ConflictError, TransientAwsError
 from helpdesk.core.observability import logger, metric
+from helpdesk.core.retry import pause
 from helpdesk.escalation.impact import impact_of
 from helpdesk.escalation.watchers import progress_item
 from helpdesk.intake.arrival import Arrival
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
     from helpdesk.sla.due import DueItem
     from helpdesk.tickets.records import Entry
 
-MAX_NUMBER_RACES = 5
+MAX_NUMBER_RACES = 5  # retries of a creation whose number was taken or whose items were busy
 
 
 C_LEVEL_TITLES = ("ceo", "cfo", "coo", "cto", "cio", "ciso", "cno", "cmo", "chief ", "president", "founder")
@@ -80,28 +82,31 @@ class TicketCreator:
                                             arrival.record.verdicts, now)
         attachments, text_key = store_parts(s.blobs, arrival)
         digest = bundled(s.policy, sender, now)
-        current = arrival.facts.counter()
-        for _ in range(MAX_NUMBER_RACES):
-            number = s.store.counter.next_number(current)
-            ticket = self._ticket(arrival, number, classification, account, suppressed, now)
-            entry = message_entry(arrival, number, "customer_message", now, classification, attachments, text_key)
-            jobs = self._jobs(entry, suppressed, digest)
-            writes = self._writes(arrival, ticket, entry, jobs, account, suppressed, now)
-            if digest:
-                writes.append(s.store.due.gather(digest_item(s.policy, f"sender:{arrival.sender}", now,
-                                                             owner=self._owner(ticket, account)), number))
-            try:
-                s.store.commit([*writes, s.store.counter.claim(current, number)])
-                break
-            except ConflictError as exc:
-                if exc.involves("inbound"):  # a concurrent delivery of the same message won the race
-                    logger.info("duplicate_delivery_race")
+        number = s.store.counter.take()
+        committed = False
+        try:
+            for attempt in range(MAX_NUMBER_RACES):
+                ticket = self._ticket(arrival, number, classification, account, suppressed, now)
+                entry = message_entry(arrival, number, "customer_message", now, classification, attachments,
+                                      text_key)
+                jobs = self._jobs(entry, suppressed, digest)
+                writes = self._writes(arrival, ticket, entry, jobs, account, suppressed, now)
+                if digest:
+                    writes.append(s.store.due.gather(digest_item(s.policy, f"sender:{arrival.sender}", now,
+                                                                 owner=self._owner(ticket, account)), number))
+                retry = self._commit(writes, attempt)
+                if retry == "duplicate":
                     return Outcome(arrival.message_id, "duplicate")
-                if not exc.involves("counter"):
-                    raise
-                current = s.store.counter.current()  # another ticket took this number; take the next one
-        else:
-            raise TransientAwsError("ticket number contention; Lambda will retry")
+                if retry is None:
+                    committed = True
+                    break
+                if retry == "number_taken":  # a ticket already has it (a restored table): take the next
+                    number = s.store.counter.take()
+            else:
+                raise TransientAwsError("ticket creation kept conflicting; Lambda will retry")
+        finally:
+            if not committed:
+                s.store.counter.give_back(number)
         s.policy_saved = True
         logger.append_keys(ticket=number)
         logger.info("ticket_created", extra={"severity": ticket.severity, "issue_type": ticket.issue_type,
@@ -114,6 +119,24 @@ class TicketCreator:
         sent = done_count(performed)
         return Outcome(arrival.message_id, "created", ticket=number, severity=ticket.severity, reason=suppressed,
                        emails_sent=sent)
+
+    def _commit(self, writes: list[Write], attempt: int) -> str | None:
+        """None when committed; otherwise why it must be tried again (or "duplicate": nothing to do)."""
+        try:
+            self.s.store.commit(writes)
+        except ConflictError as exc:
+            if exc.involves("inbound"):  # a concurrent delivery of the same message won the race
+                logger.info("duplicate_delivery_race")
+                return "duplicate"
+            if not exc.involves("ticket"):
+                raise  # the sender's windows moved: the processor re-reads them and decides again
+            return "number_taken"
+        except TransientAwsError as exc:
+            if exc.kind != "conflict" or attempt + 1 >= MAX_NUMBER_RACES:
+                raise
+            pause(attempt)  # another transaction held one of our items (e.g. the policy snapshot)
+            return "contended"
+        return None
 
     def _jobs(self, entry: Entry, suppressed: str | None, digest: bool) -> list[DueItem]:
         jobs = [] if suppressed else [self.s.due.leased(entry.ticket, ACK_ID, "ack")]

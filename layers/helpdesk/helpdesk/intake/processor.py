@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from helpdesk.core.errors import ConflictError, TransientAwsError
 from helpdesk.core.observability import logger, metric, metrics
+from helpdesk.core.retry import pause
 from helpdesk.intake.arrival import Arrival
 from helpdesk.intake.auto_replies import NOTED_ROBOTS, AutoReplyNotes
 from helpdesk.intake.bounces import bounce_writes
@@ -32,7 +33,7 @@ from helpdesk.tickets.staff_replies import StaffMessage
 if TYPE_CHECKING:
     from helpdesk.tickets.records import Ticket
 
-MAX_SENDER_RACES = 5  # concurrent mail from one sender: re-read its windows and decide again
+MAX_SENDER_RACES = 8  # concurrent mail from one sender: re-read its windows and decide again
 
 
 class InboundProcessor:
@@ -59,12 +60,13 @@ class InboundProcessor:
                 return self.notes.record(Arrival(record=record, mail=mail, sender=sender, raw_key=raw_key), robot,
                                          reason or robot.kind)
             return self._terminal(record, raw_key, "dropped", reason or "no_sender_address", mail=mail)
-        for _ in range(MAX_SENDER_RACES):
+        for attempt in range(MAX_SENDER_RACES):
             try:
                 return self._route(Arrival(record=record, mail=mail, sender=sender, raw_key=raw_key))
             except ConflictError as exc:
                 if not exc.involves("sender"):
                     raise
+                pause(attempt)  # jittered, so the racing messages do not collide again in step
         raise TransientAwsError("sender windows kept changing; Lambda will retry")
 
     def _route(self, arrival: Arrival) -> Outcome:

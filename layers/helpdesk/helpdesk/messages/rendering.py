@@ -39,9 +39,11 @@ def register(*, filters: dict[str, Callable[..., Any]] | None = None, globals_: 
 def _environment(override_dir: str | None) -> Any:
     import jinja2  # deferred: only paths that render pay for the import
 
+    from helpdesk.prebuilt.templates import loader  # templates compiled at build time, when unchanged
+
     search = [override_dir, str(TEMPLATE_DIR)] if override_dir else [str(TEMPLATE_DIR)]
     env = jinja2.Environment(  # noqa: S701 - escaping is chosen per template by its file name
-        loader=jinja2.FileSystemLoader(search), undefined=jinja2.StrictUndefined,
+        loader=loader(search), undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(_filters)

@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any, TypeVar, get_args
 from zoneinfo import ZoneInfo
 
+from helpdesk import prebuilt
 from helpdesk.core.errors import PolicyError
 from helpdesk.policy.models import ALWAYS_OPEN, Calendar, OpeningRange, Policy, Weekday
 
@@ -54,6 +55,9 @@ def _week(weeks: Iterable[dict[Weekday, list[OpeningRange]]]) -> tuple[tuple[Ran
 
 @lru_cache(maxsize=512)
 def _public_holidays(country: str, subdiv: str | None, cats: tuple[str, ...], year: int) -> frozenset[date]:
+    compiled = prebuilt.holidays(country, subdiv, cats, year)  # the usual years, without loading any rules
+    if compiled is not None:
+        return compiled
     import holidays  # deferred: 24x7-only policies never pay for loading holiday rules
 
     return frozenset(holidays.country_holidays(country, subdiv=subdiv, years=year, categories=cats or None))
@@ -67,6 +71,8 @@ def _applicable_variants(calendar: Calendar, severity: str | None, flags: set[st
 
 def _check_holiday_source(country: str, subdiv: str | None, cats: tuple[str, ...]) -> None:
     """Fail at load on an unknown country, subdivision or category, not mid-ticket."""
+    if prebuilt.holiday_source_known(country, subdiv, cats):
+        return
     import holidays
 
     try:

@@ -12,9 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from helpdesk import prebuilt
 from helpdesk.core.errors import PolicyError
 from helpdesk.policy.models import Policy
 
@@ -23,7 +23,12 @@ PRESETS_DIR = Path(__file__).parent / "presets"
 CUSTOM_DIR = Path(__file__).resolve().parents[2] / "policies"
 DEFAULT_PRESET = "p0-p3"
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _yaml(text: str) -> Any:
+    import yaml  # deferred: presets load from their compiled documents without a YAML parser
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loaders only
 
 
 CLASSIFIERS_DIR = PRESETS_DIR / "classifiers"
@@ -41,7 +46,7 @@ def _expand_classifier(data: dict[str, Any], source: str) -> None:
     path = CLASSIFIERS_DIR / f"{name}.yaml"
     if not path.is_file():
         raise PolicyError(f"{source}: classifier: no shared classifier rules named {name!r}")
-    data["classifier"] = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
+    data["classifier"] = _yaml(path.read_text(encoding="utf-8"))
 
 
 def policy_path(name: str) -> Path:
@@ -52,15 +57,29 @@ def policy_path(name: str) -> Path:
     raise PolicyError(f"{name}: no such preset or file (presets: {known})")
 
 
+def preset_sources(name: str) -> list[str]:
+    """Every text a preset is built from: its file and the shared classifier rules it may name."""
+    return [(PRESETS_DIR / f"{name}.yaml").read_text(encoding="utf-8"),
+            *(p.read_text(encoding="utf-8") for p in sorted(CLASSIFIERS_DIR.glob("*.yaml")))]
+
+
 @lru_cache(maxsize=16)
-def load_policy(name: str = DEFAULT_PRESET) -> Policy:
+def load_policy(name: str = DEFAULT_PRESET, *, prebuilt_ok: bool = True) -> Policy:
+    """A preset comes from its compiled document when that was built from the same files (no YAML
+    parsing); anything else is parsed and validated from its file."""
     path = policy_path(name)
+    if prebuilt_ok and path.parent == PRESETS_DIR:
+        document = prebuilt.policy_document(name, prebuilt.source_digest(*preset_sources(name)))
+        if document is not None:
+            return validate_policy(document, source=str(path))
     return parse_policy(path.read_text(encoding="utf-8"), source=str(path))
 
 
 def parse_policy(text: str, source: str = "<policy>") -> Policy:
+    import yaml
+
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader/CSafeLoader only
+        data = _yaml(text)
     except yaml.YAMLError as exc:
         raise PolicyError(f"{source}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):

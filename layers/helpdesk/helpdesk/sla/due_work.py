@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-from helpdesk.core.errors import ConflictError, PermanentSendError, RecipientUndeliverableError, TransientAwsError
-from helpdesk.core.observability import logger, metric, metrics, scrub
+from helpdesk.core.errors import ConflictError, PermanentSendError, RecipientUndeliverableError, failure_class
+from helpdesk.core.observability import logger, metric, metrics, scrub, where
 from helpdesk.sla.due import DueItem
 from helpdesk.tickets.records import Entry
 
@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 
 LEASE = timedelta(minutes=2)
 MAX_BACKOFF = timedelta(minutes=30)
-MAX_ATTEMPTS = 12  # about six hours of backoff before an item that keeps failing is parked
+MAX_ATTEMPTS = 12  # about six hours of backoff before an item that keeps failing transiently is parked
+MAX_UNKNOWN_ATTEMPTS = 4  # an error nobody classified gets a few tries (about four minutes), then is parked
 
 
 @dataclass
@@ -113,6 +114,21 @@ def _follow_up(committed: list[Done | Skip]) -> None:
             then()
 
 
+def _count_failure(item: DueItem, exc: Exception, what: str) -> None:
+    """Metrics the alarms watch: every failure, pauses and throttling while they last, unknown errors."""
+    metrics.add_metric(name="SendsFailed", unit="Count", value=1)
+    metric("SendsFailedByKind", kind=item.kind, permanent=str(what == "permanent").lower())
+    kind = getattr(exc, "kind", "")
+    if kind == "paused":
+        metrics.add_metric(name="SendsPaused", unit="Count", value=1)
+    if what == "transient":
+        metrics.add_metric(name="TransientFailures", unit="Count", value=1)
+    if what == "unknown":
+        logger.error("due_item_error", extra={"kind": item.kind, "ticket": item.ticket,
+                                              "error_type": type(exc).__name__, "where": where(exc)})
+        metrics.add_metric(name="DueItemsFailed", unit="Count", value=1)
+
+
 class OpsAlerts(Protocol):
     def tell(self, subject: str, text: str, **attributes: str) -> None: ...
 
@@ -180,13 +196,8 @@ class DueWork:
             decision = performer.perform(item, ctx)
         except RecipientUndeliverableError:
             return Skip("recipient_undeliverable"), Performed(item.kind, item.ticket, "skipped")
-        except (TransientAwsError, PermanentSendError) as exc:
+        except Exception as exc:  # noqa: BLE001 - classified by the failure policy; one bad item never blocks others
             return None, self.failed(item, exc)
-        except Exception as exc:  # noqa: BLE001 - bounded retries, then parked: one bad item never blocks others
-            logger.error("due_item_error", extra={"kind": item.kind, "ticket": item.ticket,
-                                                  "error_type": type(exc).__name__, "error": scrub(str(exc))})
-            metrics.add_metric(name="DueItemsFailed", unit="Count", value=1)
-            return None, self.failed(item, TransientAwsError(f"{type(exc).__name__}: {scrub(str(exc))}"))
         if isinstance(decision, Defer):
             self.store.due.release(item, item.lease_owner or self.lease_owner, decision.at, decision.reason,
                                    replan=decision.replan)
@@ -227,17 +238,21 @@ class DueWork:
     # -- the failure policy ------------------------------------------------------------------------
 
     def failed(self, item: DueItem, exc: Exception) -> Performed:
-        transient = isinstance(exc, TransientAwsError)
-        metrics.add_metric(name="SendsFailed", unit="Count", value=1)  # the alarm watches the total
-        metric("SendsFailedByKind", kind=item.kind, permanent=str(not transient).lower())
-        if transient and item.attempts < MAX_ATTEMPTS:
+        """Transient: back off and retry; unknown: the same, fewer times; permanent: park at once."""
+        what = failure_class(exc)
+        reason = scrub(str(exc)) or type(exc).__name__
+        _count_failure(item, exc, what)
+        limit = MAX_ATTEMPTS if what == "transient" else MAX_UNKNOWN_ATTEMPTS
+        if what != "permanent" and item.attempts < limit:
             at = self.clock.now() + backoff(item.attempts)
-            self.store.due.release(item, item.lease_owner or self.lease_owner, at, scrub(str(exc)))
+            self.store.due.release(item, item.lease_owner or self.lease_owner, at, reason)
             logger.warning("send_deferred", extra={"kind": item.kind, "ticket": item.ticket,
-                                                   "attempts": item.attempts})
+                                                   "attempts": item.attempts, "failure": what,
+                                                   "error_type": type(exc).__name__})
             return Performed(item.kind, item.ticket, "deferred")
-        reason = scrub(str(exc)) if not transient else f"gave up after {item.attempts} attempts: {scrub(str(exc))}"
-        return self.park(item, reason, rejected=not transient)
+        if what != "permanent":
+            reason = f"gave up after {item.attempts} attempts: {reason}"
+        return self.park(item, reason, rejected=isinstance(exc, PermanentSendError))
 
     def park(self, item: DueItem, reason: str, *, rejected: bool = False) -> Performed:
         """Out of the index, recorded on the ticket, reported to ops; an operator can retry it."""
@@ -251,7 +266,8 @@ class DueWork:
             self.store.commit(writes)
         except ConflictError:
             return Performed(item.kind, item.ticket, "skipped")  # someone else holds it now
-        metric("DueItemsParked", kind=item.kind, rejected=str(rejected).lower())
+        metrics.add_metric(name="DueItemsParked", unit="Count", value=1)  # the alarm watches the total
+        metric("DueItemsParkedByKind", kind=item.kind, rejected=str(rejected).lower())
         logger.error("due_item_parked", extra={"kind": item.kind, "ticket": item.ticket, "rejected": rejected})
         what = "was rejected" if rejected else "kept failing"
         self.alerts.tell(f"Due work parked: {item.kind} for ticket #{item.ticket}",

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from helpdesk.core.observability import logger, metrics
+from helpdesk.core.observability import logger, metrics, quiet_aws_loggers
 from helpdesk.sla.due_work import DueWork, Performed, new_lease_owner
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ class Sweeper:
         self.clock = clock
 
     def run(self, remaining_ms: Callable[[], int]) -> SweepReport:
+        quiet_aws_loggers()
         report = SweepReport()
         owner = new_lease_owner()
         now = self.clock.now()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from helpdesk.core.clock import Clock, iso, local_text
 from helpdesk.core.errors import ConflictError
 from helpdesk.core.observability import logger, metrics
+from helpdesk.core.retry import pause
 from helpdesk.sla.due import DueItem
 from helpdesk.sla.due_work import Done, Skip
 from helpdesk.tickets import changes
@@ -62,9 +63,9 @@ class TicketOps:
 
     # -- mechanics -----------------------------------------------------------------------------
 
-    def apply(self, number: int, builders: list[Builder], attempts: int = 3) -> Ticket:
+    def apply(self, number: int, builders: list[Builder], attempts: int = 6) -> Ticket:
         """Apply changes in order, all in one transaction fenced on the ticket's version."""
-        for _ in range(attempts):
+        for attempt in range(attempts):
             ctx = self.contexts.load(number)
             if ctx is None:
                 raise TicketOpError(f"no ticket #{number}")
@@ -75,7 +76,8 @@ class TicketOps:
                                                              now=self.clock.now()), *writes])
             except ConflictError as exc:
                 if exc.involves("ticket"):
-                    continue  # someone changed the ticket meanwhile; read it again and re-decide
+                    pause(attempt)  # someone changed the ticket meanwhile; read it again and re-decide
+                    continue
                 raise
             logger.info("ticket_changed", extra={"ticket": number, "changes": len(builders)})
             return original.with_changes(patch.sets)

@@ -6,25 +6,10 @@ from functools import cache, lru_cache
 from typing import Any
 
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
 
-from helpdesk.core.errors import TransientAwsError
+from helpdesk.adapters.aws.failures import error_code, is_transient, raise_for, raise_if_transient
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
-_TRANSIENT_CODES = {
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "TooManyRequestsException",
-    "ProvisionedThroughputExceededException",
-    "RequestLimitExceeded",
-    "ServiceUnavailable",
-    "InternalServerError",
-    "InternalFailure",
-    "InternalError",
-    "SlowDown",
-    "TransactionInProgressException",
-}
 
 
 @lru_cache(maxsize=1)
@@ -40,17 +25,10 @@ def client(service: str) -> Any:
     return _session().client(service, config=_CONFIG)
 
 
-def error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
+def forget() -> None:
+    """Drop every client and the session (after a SnapStart restore their connections are stale)."""
+    client.cache_clear()
+    _session.cache_clear()
 
 
-def is_transient(exc: Exception) -> bool:
-    if isinstance(exc, ClientError):
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        return error_code(exc) in _TRANSIENT_CODES or int(status or 0) >= 500
-    return isinstance(exc, BotoCoreError)
-
-
-def raise_if_transient(exc: Exception, action: str) -> None:
-    if is_transient(exc):
-        raise TransientAwsError(f"{action}: {type(exc).__name__}") from exc
+__all__ = ["client", "error_code", "forget", "is_transient", "raise_for", "raise_if_transient"]

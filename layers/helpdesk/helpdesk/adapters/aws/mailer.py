@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from helpdesk.adapters.aws.clients import client, error_code, raise_if_transient
-from helpdesk.core.errors import PermanentSendError
-
-_PERMANENT = {"MessageRejected", "MailFromDomainNotVerified", "MailFromDomainNotVerifiedException",
-              "InvalidParameterValue", "AccountSendingPausedException", "ConfigurationSetDoesNotExist"}
+from helpdesk.adapters.aws.clients import client
+from helpdesk.adapters.aws.failures import raise_for
 
 
 class Mailer:
@@ -28,11 +25,8 @@ class Mailer:
         """Send and return the Message-ID that SES assigned (the one replies will reference)."""
         try:
             response = self.ses.send_raw_email(Source=source, Destinations=destinations, RawMessage={"Data": raw})
-        except ClientError as exc:
-            raise_if_transient(exc, "ses.send_raw_email")
-            if error_code(exc) in _PERMANENT:
-                raise PermanentSendError(error_code(exc)) from exc
-            raise
+        except (ClientError, BotoCoreError) as exc:
+            raise_for(exc, "ses.send_raw_email")  # pauses and throttling are transient; see failures.py
         return ses_message_id(response["MessageId"], self.ses.meta.region_name)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from helpdesk.adapters.aws.clients import client, raise_if_transient
-from helpdesk.core.errors import PermanentSendError
+from helpdesk.adapters.aws.clients import client
+from helpdesk.adapters.aws.failures import raise_for
 
 
 class Notifier:
@@ -32,9 +32,8 @@ class Notifier:
         try:
             response = self.sns.publish(TopicArn=topic_arn, Subject=subject[:99], MessageStructure="json",
                                         Message=json.dumps(bodies), MessageAttributes=message_attributes)
-        except ClientError as exc:
-            raise_if_transient(exc, "sns.publish")
-            raise PermanentSendError(f"sns.publish: {exc.response.get('Error', {}).get('Code')}") from exc
+        except (ClientError, BotoCoreError) as exc:
+            raise_for(exc, "sns.publish")
         return str(response["MessageId"])
 
     def opted_out(self, phone: str) -> bool:

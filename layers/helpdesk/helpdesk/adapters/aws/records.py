@@ -3,6 +3,8 @@ policy snapshots, the ticket counter and SMS rate windows."""
 
 from __future__ import annotations
 
+import heapq
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -160,25 +162,47 @@ class PolicySnapshots:
 
 
 class Counter:
+    """Ticket numbers, reserved in blocks with one atomic update each.
+
+    Creations never touch the counter inside their transactions, so a burst of new mail does not
+    make every creation conflict with every other. A container reserves a small block first and
+    doubles it up to `MAX_BLOCK` as it stays busy. Numbers are unique and increase within a
+    container; numbers a container never used are skipped (gaps, never duplicates).
+    """
+
+    FIRST_BLOCK = 2
+    MAX_BLOCK = 16
+
     def __init__(self, table: Table) -> None:
         self.table = table
+        self._free: list[int] = []  # a heap: the lowest number reserved and not yet used goes first
+        self._block = self.FIRST_BLOCK
+        self._lock = threading.Lock()
 
     def current(self) -> int | None:
         found = self.table.get(*COUNTER_KEY)
         return int(found["value"]) if found else None
 
-    @staticmethod
-    def next_number(current: int | None) -> int:
-        return current + 1 if current is not None else FIRST_TICKET_NUMBER
+    def take(self) -> int:
+        """The next number this container may use; reserves a block when none is left (one UpdateItem)."""
+        with self._lock:
+            if not self._free:
+                for number in self._reserve(self._block):
+                    heapq.heappush(self._free, number)
+                self._block = min(self._block * 2, self.MAX_BLOCK)
+            return heapq.heappop(self._free)
 
-    @staticmethod
-    def claim(current: int | None, number: int) -> Write:
-        """Advance the counter inside the ticket's own transaction; a concurrent claim makes it fail."""
-        if current is None:
-            return Update(*COUNTER_KEY, sets={"value": number}, condition="attribute_not_exists(PK)",
-                          label="counter").write()
-        return Update(*COUNTER_KEY, sets={"value": number}, condition="#value = :prev",
-                      values={":prev": current}, label="counter").write()
+    def give_back(self, number: int) -> None:
+        """A number whose creation did not commit, for the next creation in this container."""
+        with self._lock:
+            heapq.heappush(self._free, number)
+
+    def _reserve(self, size: int) -> range:
+        update = Update(*COUNTER_KEY, sets={"type": "counter"},
+                        raw_sets=["#value = if_not_exists(#value, :base) + :size"],
+                        values={":base": FIRST_TICKET_NUMBER - 1, ":size": size}, label="counter")
+        last = int((self.table.update(update, return_new=True) or {})["value"])
+        return range(last - size + 1, last + 1)
 
 
 class SmsWindows:

@@ -230,4 +230,5 @@ def _cancellation(writes: list[Write], reasons: list[Any]) -> Exception:
     codes = sorted({r.get("Code", "") for r in reasons} - {"None", ""})
     if codes and set(codes) <= {"ValidationError", "ItemCollectionSizeLimitExceeded"}:
         return ValueError(f"dynamodb.transact_write_items rejected the items: {codes}")
-    return TransientAwsError(f"dynamodb.transact_write_items: cancelled {codes}")
+    kind = "conflict" if "TransactionConflict" in codes else "throttled" if codes else "server"
+    return TransientAwsError(f"dynamodb.transact_write_items: cancelled {codes}", kind=kind)
