@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import gsm0338  # noqa: F401 - registers the "gsm03.38" codec
 
-from helpdesk.core.errors import ConflictError
+from helpdesk.core.errors import ConflictError, TransientAwsError
 from helpdesk.core.observability import metrics
 from helpdesk.core.retry import pause
 from helpdesk.sla.due import DueItem

@@ -58,9 +58,9 @@ def _lexicons() -> dict[str, Any]:
 def _templates() -> dict[str, Any]:
     from helpdesk.messages import rendering
     from helpdesk.prebuilt.templates import compile_all
-    from helpdesk.reports.render import _register_template_helpers
+    from helpdesk.reports.formatting import register_template_helpers
 
-    _register_template_helpers()  # the report's filters join the environment, so every template compiles
+    register_template_helpers()  # the report's filters join the environment, so every template compiles
 
     environment = rendering._environment(None)  # noqa: SLF001 - the one environment, as rendering builds it
     names = sorted(p.name for p in rendering.TEMPLATE_DIR.glob("*.j2"))

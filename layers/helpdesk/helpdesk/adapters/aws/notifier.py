@@ -8,7 +8,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from helpdesk.adapters.aws.clients import client
-from helpdesk.adapters.aws.failures import raise_for
+from helpdesk.adapters.aws.failures import raise_for, raise_if_transient
 
 
 class Notifier:
