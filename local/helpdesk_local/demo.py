@@ -128,6 +128,9 @@ def describe(event: TimelineEvent) -> str:
         "survey_rated": lambda: f"{ticket} rated {d.get('score')} ({d.get('question')})",
         "survey_commented": lambda: f"{ticket} survey comment received",
         "duplicate_ignored": lambda: f"duplicate delivery ignored ({d.get('reason')})",
+        "chat_channel_configured": lambda: f"Slack channel {d.get('channel')} in workspace {d.get('workspace')} "
+                                           f"receives chat briefings ({event.subject})",
+        "chat_message": lambda: f"  Slack post for {ticket} ({d.get('level')}): {event.subject}",
     }
     if event.kind in texts:
         return texts[event.kind]()

@@ -96,6 +96,7 @@ class EmbeddedAws:
                                          "AWS::URLSuffix": "amazonaws.com"})
         self.functions: dict[str, LocalFunction] = {}
         self.function_urls: dict[str, str] = {}  # function logical id -> loopback URL
+        self.chat_channels: dict[str, dict[str, Any]] = {}  # Chatbot configurations, as the template declares them
         self.provisioned: dict[str, str] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -151,6 +152,9 @@ class EmbeddedAws:
                 self.provisioned[logical_id] = rtype
             elif rtype not in NOT_EMULATED:
                 raise NotImplementedError(f"{logical_id}: {rtype} is neither emulated nor listed in NOT_EMULATED")
+            elif rtype == "AWS::Chatbot::SlackChannelConfiguration":
+                self.chat_channels[logical_id] = self.resolver.resolve(
+                    {k: v for k, v in spec.get("Properties", {}).items() if k != "IamRoleArn"})
 
     def _verify_identities(self) -> None:
         ses = self.client("ses")

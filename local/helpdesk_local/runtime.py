@@ -45,6 +45,9 @@ LOCAL_PARAMETERS = {
     "OpsEmail": "ops@example.com",
     "TeamQueueAddress": "support-team@example.com",
     "DueShards": "2",  # still sharded, with fewer index queries per simulated minute
+    # A Slack channel, so the chat topic exists and chat briefings show on the timeline.
+    "SlackWorkspaceId": "T0LOCALDESK",
+    "SlackChannelId": "C0ESCALATIONS",
 }
 
 
@@ -74,6 +77,12 @@ class LocalRuntime:
         _clients_endpoint = self.aws.endpoint
         self._seen_emails = len(self.aws.sent_emails())
         self._seen_notifications = {}
+        for logical_id, channel in self.aws.chat_channels.items():
+            self.timeline.append(TimelineEvent(self.now(), "chat_channel_configured", None, to="slack",
+                                               subject=str(channel.get("ConfigurationName", logical_id)), details={
+                                                   "workspace": channel.get("SlackWorkspaceId"),
+                                                   "channel": channel.get("SlackChannelId"),
+                                                   "topics": channel.get("SnsTopicArns", [])}))
         return self
 
     def stop(self) -> None:
@@ -193,7 +202,8 @@ class LocalRuntime:
 
     def collect_notifications(self) -> int:
         count = 0
-        for topic in ("EscalationTopic", "OpsTopic"):
+        topics = ["EscalationTopic", "OpsTopic", *(["ChatTopic"] if "ChatTopic" in self.aws.provisioned else [])]
+        for topic in topics:
             published = self.notifications(topic)
             fresh = published[self._seen_notifications.get(topic, 0):]
             self._seen_notifications[topic] = len(published)
@@ -310,6 +320,24 @@ class LocalRuntime:
             ticket = email.message.get("X-Helpdesk-Ticket", "none")
             path = directory / f"{email.index + 1:03d}-ticket-{ticket}.eml"
             path.write_bytes(email.raw)
+            paths.append(path)
+        return paths + self.write_escalations(directory)
+
+    def write_escalations(self, directory: Path) -> list[Path]:
+        """Each briefing, SMS and chat post as its reader gets it, numbered in the order they went out."""
+        paths = []
+        kinds = {"escalation_published": ("briefing", "txt"), "sms_sent": ("sms", "txt"),
+                 "chat_message": ("chat", "txt")}
+        events = [e for e in self.timeline if e.kind in kinds and e.details.get("body")]
+        for n, event in enumerate(events, 1):
+            label, suffix = kinds[event.kind]
+            level = str(event.details.get("level") or "none")
+            path = directory / f"escalation-{n:03d}-ticket-{event.ticket}-{label}-{level}.{suffix}"
+            head = f"To: {event.to}\nAt: {event.at.isoformat()}\n" if event.to else f"At: {event.at.isoformat()}\n"
+            if event.subject:
+                head += f"Subject: {event.subject}\n"
+            steps = "".join(f"\n- {step}" for step in event.details.get("next_steps", []))
+            path.write_text(f"{head}\n{event.details['body']}{steps}\n", encoding="utf-8")
             paths.append(path)
         return paths
 

@@ -135,9 +135,23 @@ def notification_events(at: datetime, topic: str, note: dict[str, Any]) -> list[
     ticket = int(attrs["ticket"]) if str(attrs.get("ticket", "")).isdigit() else None
     if topic == "OpsTopic":
         return [TimelineEvent(at, "ops_alert", ticket, subject=note["subject"])]
+    if topic == "ChatTopic":
+        return [chat_event(at, ticket, note)]
     if attrs.get("kind") != "briefing":
         return []
     common = {"level": attrs.get("level"), "role": attrs.get("role"), "severity": attrs.get("severity"),
               "trigger": attrs.get("trigger")}
     return [TimelineEvent(at, "escalation_email", ticket, to=address, subject=note["subject"], details=common)
             for address in note["recipients"]]
+
+
+def chat_event(at: datetime, ticket: int | None, note: dict[str, Any]) -> TimelineEvent:
+    """A briefing as AWS Chatbot would post it: the custom notification's title, text and next steps."""
+    try:
+        content = json.loads(note["bodies"].get("https") or note["bodies"]["default"])["content"]
+    except (KeyError, TypeError, ValueError):
+        content = {"title": note["subject"], "description": "", "nextSteps": []}
+    attrs = note["attributes"]
+    return TimelineEvent(at, "chat_message", ticket, to="slack", subject=content.get("title", ""),
+                         details={"level": attrs.get("level"), "body": content.get("description", ""),
+                                  "next_steps": content.get("nextSteps", [])})

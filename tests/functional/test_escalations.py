@@ -7,6 +7,7 @@ published to the escalation topic, what the ticket recorded, and what the SMS du
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from collections import defaultdict
@@ -345,3 +346,30 @@ def test_reopen_before_the_clocks_change_counts_business_hours_across_the_dst_sw
         pending = {i["SK"]: i["due_at"] for i in rt.ticket_items(1001) if i["SK"].startswith("DUE#p2#")}
         # 75% = 126 hours: 109 by Friday 13 November, then 12 on Monday 16 and 5 on Tuesday 17: 12:00 PST.
         assert pending["DUE#p2#warn#resolution#75"] == "2026-11-17T20:00:00Z"
+
+
+# -- readable where it is tested -----------------------------------------------------------------
+
+
+def test_scenario_out_writes_every_briefing_sms_and_slack_post_beside_the_mail(tmp_path: Path, capsys) -> None:
+    from helpdesk_local.cli import main
+
+    out = tmp_path / "out"
+    assert main(["scenario", "run", str(ROOT / "events/scenarios/p0-p3-friday-outage.yaml"), "--json",
+                 "--out", str(out)]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
+    briefings = [e for e in events if e["kind"] == "escalation_published"]
+    files = sorted(p.name for p in out.glob("escalation-*-briefing-*.txt"))
+    assert len(files) == len(briefings) and files
+    first = (out / files[0]).read_text(encoding="utf-8")
+    assert first.split("\n\n", 1)[1].strip() == briefings[0]["body"].strip()  # what the executive reads
+    sms = sorted(out.glob("escalation-*-sms-*.txt"))
+    assert sms and all(LINK.search(p.read_text(encoding="utf-8")) for p in sms)
+    assert list(out.glob("*.eml"))
+    # The Slack channel from the template is listed, and L1 (the seed's Slack level) is posted to it.
+    [channel] = [e for e in events if e["kind"] == "chat_channel_configured"]
+    assert channel["channel"] == "C0ESCALATIONS" and channel["workspace"] == "T0LOCALDESK"
+    chats = [e for e in events if e["kind"] == "chat_message"]
+    assert chats and {e["level"] for e in chats} == {"L1"}
+    assert any("Acknowledge the escalation: http" in step for step in chats[0]["next_steps"])
+    assert list(out.glob("escalation-*-chat-L1.txt"))

@@ -105,7 +105,7 @@ def recommendation(ctx: TicketContext, triggers: set[str], churn: str, at_stake:
     return "Confirm the owner's plan and the next customer update, and say what help the team needs."
 
 
-def _clause(text: str) -> str:
+def reason_clause(text: str) -> str:
     """A trigger description ("No first response within the target.") read inside a sentence."""
     text = text.strip().rstrip(".")
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
@@ -127,7 +127,7 @@ def briefing_context(ctx: TicketContext, b: Briefing) -> dict[str, Any]:
                    "emotion": t.emotion},
         "severity": {"id": t.severity, "name": policy.severities[t.severity].name},
         "level": {"id": b.level, "name": policy.levels[b.level].name}, "roles": b.roles,
-        "trigger": b.primary.trigger, "reason": b.primary.text, "reasons": [_clause(r.text) for r in b.reasons],
+        "trigger": b.primary.trigger, "reason": b.primary.text, "reasons": [reason_clause(r.text) for r in b.reasons],
         "triggers": sorted(triggers - {"chain"}), "account": account_summary(ctx.account),
         "requester": {"name": t.requester_name, "email": t.requester}, "impact": _impact(ctx, at_stake),
         "timeline": [(label, local_text(getattr(t, name), zone)) for label, name in TIMELINE if getattr(t, name)],

@@ -14,13 +14,14 @@ MAX_DESCRIPTION = 1500
 
 def chat_message(ctx: TicketContext, briefing: Briefing, title: str) -> str:
     """Chatbot's custom notification: a title, a short description and the next steps, as JSON."""
-    reasons = "; ".join(r.text for r in briefing.reasons)
+    from helpdesk.escalation.briefing import reason_clause
+
+    reasons = "; ".join(reason_clause(r.text) for r in briefing.reasons)
     description = (f"*{ctx.account.name}* - {ctx.ticket.subject}\n{ctx.policy.severities[ctx.severity].name}, "
                    f"status {ctx.status}. Because: {reasons}.")
-    steps = ["Take ownership: reply #ack to the ticket notification"]
-    if briefing.ack_link:
-        steps.append(f"Acknowledge the escalation: {briefing.ack_link}")
-    steps.append(f"Read the thread: helpdesk show {ctx.number}")
+    steps = [f"Acknowledge the escalation: {briefing.ack_link}"] if briefing.ack_link else []
+    steps += ["Take ownership: reply #ack to the ticket notification email",
+              "Ask for help: reply #need <what is missing> on the same thread"]
     return json.dumps({"version": "1.0", "source": "custom",
                        "content": {"textType": "client-markdown", "title": title,
                                    "description": description[:MAX_DESCRIPTION], "nextSteps": steps},

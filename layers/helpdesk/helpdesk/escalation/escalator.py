@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from helpdesk.core.clock import Clock, iso
 from helpdesk.core.observability import logger, metric
 from helpdesk.escalation.ack_links import AckLink, new_link_id
-from helpdesk.escalation.briefing import Briefing, briefing_text
+from helpdesk.escalation.briefing import Briefing, briefing_text, reason_clause
 from helpdesk.escalation.chat import chat_message
 from helpdesk.escalation.impact import short_impact
 from helpdesk.escalation.reasons import REASON_KINDS, Reason, already_told, effective_level, higher, rank, reason_of
@@ -239,7 +239,7 @@ class Escalator:
                     f"{' ' + impact if impact else ''}: ")
         tail = f" {link}" if link else f" Ack: reply #ack to #{ctx.number}"
         room = SMS_MAX - septets(head) - septets(tail)
-        return head + fit(gsm7(reason), max(0, room)) + tail
+        return head + fit(gsm7(reason_clause(reason)), max(0, room)) + tail
 
     def _sms_items(self, ctx: TicketContext, level: str, roles: list[str], reason: Reason, now: datetime
                    ) -> list[DueItem]:
