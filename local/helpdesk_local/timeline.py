@@ -55,7 +55,7 @@ def _warning(e: Entry) -> TimelineEvent:
 def _escalation(e: Entry) -> TimelineEvent:
     return TimelineEvent(e.at, "escalation_published", e.ticket, subject=e.subject, details={
         "level": e.level, "role": e.roles, "severity": e.severity, "trigger": e.trigger, "reason": e.reason,
-        "body": e.body})
+        "triggers": e.triggers, "revenue_at_risk": e.revenue_at_risk, "body": e.body})
 
 
 def _sms(e: Entry) -> TimelineEvent:

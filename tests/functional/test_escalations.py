@@ -126,6 +126,7 @@ def test_strategic_p0_briefing_carries_the_arr_the_share_and_the_customers_own_f
     globex.run_until(globex.now() + timedelta(minutes=35))
     first, *_ = _briefings(globex, ticket)
     body = first.details["body"]
+    assert first.details["revenue_at_risk"] == 2_400_000  # also as a number, for scenario checks
     # Revenue at risk is the account's ARR for a strategic P0; the share uses the policy's $50M revenue.
     assert "Revenue at risk:  $2,400,000 ARR (4.8% of our annual revenue)" in body
     assert "Loss per hour:    $40k/h" in body and "Who is affected:  1,200 stores" in body

@@ -115,11 +115,20 @@ def _resources(ctx: TicketContext, level: str) -> list[str]:
     return [*ctx.policy.levels[level].resources, *ctx.ticket.needs]
 
 
+def briefing_triggers(ctx: TicketContext, b: Briefing) -> set[str]:
+    return triggers_of(ctx, b.primary.trigger) | {r.trigger for r in b.reasons}
+
+
+def stakes(ctx: TicketContext, b: Briefing) -> float:
+    """The revenue at risk the briefing states."""
+    return revenue_at_risk(ctx, briefing_triggers(ctx, b), bool(b.executives), b.now)
+
+
 def briefing_context(ctx: TicketContext, b: Briefing) -> dict[str, Any]:
     t, policy = ctx.ticket, ctx.policy
-    triggers = triggers_of(ctx, b.primary.trigger) | {r.trigger for r in b.reasons}
+    triggers = briefing_triggers(ctx, b)
     churn = churn_risk(ctx, triggers)
-    at_stake = revenue_at_risk(ctx, triggers, bool(b.executives), b.now)
+    at_stake = stakes(ctx, b)
     zone = ZoneInfo(ctx.targets().timezone)
     milestone = (b.next_milestone[0], local_text(b.next_milestone[1], zone)) if b.next_milestone else None
     return {

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from helpdesk.core.clock import Clock, iso
 from helpdesk.core.observability import logger, metric
 from helpdesk.escalation.ack_links import AckLink, new_link_id
-from helpdesk.escalation.briefing import Briefing, briefing_text, reason_clause
+from helpdesk.escalation.briefing import Briefing, briefing_text, reason_clause, stakes
 from helpdesk.escalation.chat import chat_message
 from helpdesk.escalation.impact import short_impact
 from helpdesk.escalation.reasons import REASON_KINDS, Reason, already_told, effective_level, higher, rank, reason_of
@@ -175,7 +175,8 @@ class Escalator:
                                            attributes=attributes)
         self._chat(ctx, briefing, subject)
         sms = self._sms_items(ctx, level, covered.roles, primary, now)
-        writes = self._writes(item, ctx, level, reasons, siblings, now, text, subject, message_id, covered.roles)
+        writes = self._writes(item, ctx, level, reasons, siblings, now, text, subject, message_id, covered.roles,
+                              stakes(ctx, briefing))
         writes += [self.store.ack_links.save(link), *(self.store.due.add(s) for s in sms)]
         writes += [self.store.ack_links.save(s.attached) for s in sms]
         writes += self._commitment(ctx, level, pending, now)
@@ -189,11 +190,12 @@ class Escalator:
 
     def _writes(self, item: DueItem, ctx: TicketContext, level: str, reasons: list[Reason],
                 siblings: list[tuple[DueItem, Reason]], now: datetime, text: str, subject: str, message_id: str,
-                roles: list[str]) -> list[Write]:
+                roles: list[str], at_stake: float) -> list[Write]:
         number = ctx.number
         entry = Entry(ticket=number, at=now, kind="escalation", key=item.id, level=level, roles=roles,
                       severity=ctx.severity, trigger=reasons[0].trigger, triggers=[r.trigger for r in reasons],
-                      reason="; ".join(r.text for r in reasons), sns_message_id=message_id, body=text, subject=subject)
+                      reason="; ".join(r.text for r in reasons), sns_message_id=message_id, body=text, subject=subject,
+                      revenue_at_risk=at_stake)
         told = {r.told_key(level) for r in reasons}
         patch = TicketPatch(sets={"last_escalated_at": now, "updated_at": now,
                                   "escalation_level": higher(ctx.policy, level, ctx.ticket.escalation_level),

@@ -248,6 +248,7 @@ class Entry(BaseModel):
     triggers: list[str] = Field(default_factory=list)
     sns_message_id: str | None = None
     body: str | None = None
+    revenue_at_risk: float | None = None  # an escalation's stakes, as its briefing states them
     phone: str | None = None
     what: str | None = None
     failure: str | None = None
