@@ -127,6 +127,8 @@ def describe(event: TimelineEvent) -> str:
         "ops_alert": lambda: f"ops alert: {event.subject}",
         "survey_rated": lambda: f"{ticket} rated {d.get('score')} ({d.get('question')})",
         "survey_commented": lambda: f"{ticket} survey comment received",
+        "rating_recorded": lambda: f"{ticket} answer recorded: {d.get('question')} {d.get('score')}"
+                                   f"{' (low)' if d.get('low') else ''}",
         "duplicate_ignored": lambda: f"duplicate delivery ignored ({d.get('reason')})",
         "chat_channel_configured": lambda: f"Slack channel {d.get('channel')} in workspace {d.get('workspace')} "
                                            f"receives chat briefings ({event.subject})",
