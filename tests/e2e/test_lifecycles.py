@@ -344,7 +344,7 @@ def test_p0_p3_p1_at_night_defers_escalations_to_0700(tmp_path: Path) -> None:
     published = [e.details["level"] for e in seen.timeline if e.kind == "escalation_published"]
     assert published == ["L1", "L2", "L3", "Executive"]
     l1 = next(e for e in seen.timeline if e.kind == "escalation_published")
-    assert "no first response yet; no first response within the target" in l1.details["body"]
+    assert "no first response after 2 hours; no first response within the target" in l1.details["body"]
     assert_published_to_sns(seen, "P1")
 
     # Updates every 2 hours through the night, then 2 hours after the 07:20 reply (after resolution).

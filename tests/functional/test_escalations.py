@@ -114,7 +114,7 @@ def test_breach_and_chain_step_due_together_are_one_briefing_and_one_sms(globex)
     first = _briefings(globex, ticket)
     assert [(e.details["level"], e.at - MONDAY_9AM_PT) for e in first] == [("L1", timedelta(minutes=15))]
     body = first[0].details["body"]
-    assert "no first response within the target; nobody has acknowledged it yet" in body
+    assert "no first response within the target; nobody has acknowledged it after 15 minutes" in body
     assert len(_sms(globex, ticket)) == 1
 
 

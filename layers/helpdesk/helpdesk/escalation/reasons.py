@@ -8,8 +8,10 @@ level that was told a reason for a ticket is not told it again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from helpdesk.policy.durations import humanize
 from helpdesk.policy.escalations import NEXT_LEVEL
 
 if TYPE_CHECKING:
@@ -17,8 +19,8 @@ if TYPE_CHECKING:
     from helpdesk.sla.due import DueItem
     from helpdesk.tickets.context import TicketContext
 
-WAITING_FOR = {"acknowledged": "nobody has acknowledged it yet", "first_response": "no first response yet",
-               "resolved": "still not resolved"}
+WAITING_FOR = {"acknowledged": "nobody has acknowledged it", "first_response": "no first response",
+               "resolved": "not resolved"}
 REASON_KINDS = ("escalation", "trigger")
 
 
@@ -68,7 +70,19 @@ def _chain_reason(item: DueItem, ctx: TicketContext) -> Reason | str:
     if not repeat and reached and rank(ctx.policy, level) <= rank(ctx.policy, reached):
         return "level_already_briefed"  # a first chain step adds nothing for a level that already knows
     step = f"chain:{item.payload.get('step')}:{repeat}"
-    return Reason(level, "chain", WAITING_FOR.get(str(unless), "overdue"), step)
+    return Reason(level, "chain", _waiting_text(ctx, item, str(unless)), step)
+
+
+def _waiting_text(ctx: TicketContext, item: DueItem, unless: str) -> str:
+    """"not resolved after 30 minutes": what the step waited for, and how long it waited."""
+    steps = ctx.policy.escalation.get(ctx.severity) or []
+    index, repeat = int(item.payload.get("step") or 0), int(item.payload.get("repeat") or 0)
+    waiting = WAITING_FOR.get(unless, "overdue")
+    if index >= len(steps):
+        return waiting
+    step = steps[index]
+    waited = step.after + (step.repeat_every or timedelta(0)) * repeat
+    return f"{waiting} after {humanize(waited)}" if waited else waiting
 
 
 def _set_level_reason(item: DueItem) -> Reason:
