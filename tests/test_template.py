@@ -270,7 +270,7 @@ def _declared_prefixes() -> set[str]:
 
 
 def _table_writes(logical_id: str) -> list[dict]:
-    statements = [s for p in FUNCTIONS[logical_id]["Properties"].get("Policies", []) for s in p["Statement"]]
+    statements = [s for p in FUNCTIONS[logical_id]["Properties"].get("Policies", []) for s in _statements(p)]
     writes = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem")
     return [s for s in statements if set(s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
             & set(writes)]
