@@ -310,3 +310,21 @@ def test_snapstart_functions_are_invoked_through_their_alias(logical_id):
         assert RESOURCES["SesInvokeInboundPermission"]["Properties"]["FunctionName"] == {"Ref": alias}
     hooks = (ROOT / props["CodeUri"] / "app.py").read_text()
     assert "snapstart" in hooks, "the handler registers the restore hooks"
+
+
+def test_the_second_opinion_model_is_granted_only_when_the_stack_names_one():
+    grants = []
+    for logical_id, function in FUNCTIONS.items():
+        for policy in function["Properties"].get("Policies", []):
+            for statement in policy["Statement"]:
+                branch = statement.get("Fn::If", [None, statement, None])
+                if "bedrock" in str(branch[1].get("Action", "")):
+                    grants.append((logical_id, statement))
+    assert [lid for lid, _ in grants] == ["InboundEmailFunction"]
+    condition, granted, otherwise = grants[0][1]["Fn::If"]
+    assert condition == "HasSecondOpinion" and otherwise == {"Ref": "AWS::NoValue"}
+    assert granted["Action"] == "bedrock:InvokeModel"
+    assert "foundation-model/${SecondOpinionModelId}" in granted["Resource"]["Fn::Sub"]
+    named = {"Fn::Equals": [{"Ref": "SecondOpinionModelId"}, ""]}
+    assert TEMPLATE["Conditions"]["HasSecondOpinion"] == {"Fn::Not": [named]}
+    assert TEMPLATE["Parameters"]["SecondOpinionModelId"]["Default"] == ""

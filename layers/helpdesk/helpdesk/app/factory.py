@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from helpdesk.adapters.aws import clients
 from helpdesk.adapters.aws.blobs import BlobStore
@@ -34,6 +34,7 @@ from helpdesk.messages.resolution import KINDS as RESOLUTION_KINDS
 from helpdesk.messages.resolution import AfterResolution, ResolutionPlanner
 from helpdesk.messages.staff_notification import NotificationDigests, StaffNotifications
 from helpdesk.policy.loader import load_policy
+from helpdesk.policy.models import Policy
 from helpdesk.sla.due_work import DueWork
 from helpdesk.sla.performers import BreachChecker, UpdateSender, WarningSender
 from helpdesk.sla.sweeper import Sweeper
@@ -41,6 +42,9 @@ from helpdesk.survey.sender import FEEDBACK_KIND, FeedbackNotifier, SurveySender
 from helpdesk.tickets.context import Contexts, PolicySnapshots
 from helpdesk.tickets.operations import AutoCloser, TicketOps
 from helpdesk.tickets.staff_replies import CONFIRM, RELAY, StaffReplies
+
+if TYPE_CHECKING:
+    from helpdesk.classify import Classifier
 
 
 class OpsAlerts:
@@ -123,7 +127,6 @@ def _register(due: DueWork, settings: CommonSettings, store: Store, clock: Clock
 
 @lru_cache(maxsize=1)
 def inbound() -> Any:
-    from helpdesk.classify import Classifier
     from helpdesk.intake.processor import InboundProcessor
     from helpdesk.intake.services import IntakeServices
 
@@ -131,8 +134,29 @@ def inbound() -> Any:
     blobs = BlobStore(settings.inbound_bucket)
     s = build_services(settings, blobs)
     policy = s.contexts.policy
-    return InboundProcessor(IntakeServices(settings, s.store, blobs, s.clock, policy, Classifier(policy), s.due,
+    return InboundProcessor(IntakeServices(settings, s.store, blobs, s.clock, policy,
+                                           classifier_for(policy, settings.second_opinion_model_id), s.due,
                                            s.contexts, s.escalator, s.staff_replies, s.signing_key))
+
+
+def classifier_for(policy: Policy, model_id: str) -> Classifier:
+    """The rules alone, or the rules reviewed by a model when the policy asks and the stack names one."""
+    from helpdesk.classify import Classifier
+
+    opinion = policy.classifier.second_opinion
+    if not opinion.enabled:
+        return Classifier(policy)
+    if not model_id:
+        logger.warning("second_opinion_not_configured",
+                       extra={"reason": "the policy enables classifier.second_opinion but the stack's "
+                                        "SecondOpinionModelId is empty; the rules classify alone"})
+        return Classifier(policy)
+    from helpdesk.adapters.aws.bedrock import BedrockModel
+    from helpdesk.classify.second_opinion import ReviewedClassifier, SecondOpinion
+
+    reviewer = SecondOpinion(BedrockModel.for_model(model_id, opinion.timeout_seconds), policy,
+                             opinion.timeout_seconds)
+    return ReviewedClassifier(policy, reviewer, send_phi=opinion.send_phi)
 
 
 @lru_cache(maxsize=1)

@@ -45,6 +45,8 @@ class InboundSettings(CommonSettings):
     survey_url: str = Field(alias="SURVEY_URL", min_length=1)  # the public Function URL: one-tap ack links
     raw_mail_prefix: str = Field(alias="RAW_MAIL_PREFIX")
     staff_domains: tuple[str, ...] = Field(alias="STAFF_DOMAINS")
+    # The Bedrock model of the classifier's optional second opinion (template parameter SecondOpinionModelId).
+    second_opinion_model_id: str = Field(alias="SECOND_OPINION_MODEL_ID", default="")
 
     @field_validator("staff_domains", mode="before")
     @classmethod

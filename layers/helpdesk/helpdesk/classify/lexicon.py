@@ -15,10 +15,11 @@ Matching one message against a lexicon (negation, hypotheticals, harmless senses
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -140,7 +141,7 @@ def _required(pattern: tuple[Element, ...]) -> tuple[Requirement, ...]:
         if kind == "words":
             needs.append(("words", arg))
         elif kind == "seq":
-            needs.append(("words", frozenset(arg)))  # type: ignore[arg-type]
+            needs.append(("words", frozenset(cast("Iterable[str]", arg))))
         elif kind == "concept":
             needs.append(("concept", arg))
     return tuple(needs)

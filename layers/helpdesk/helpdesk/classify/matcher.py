@@ -179,7 +179,7 @@ class Matcher:
             self._by_stem = {}
             for i, token in enumerate(self.doc.tokens):
                 self._by_stem.setdefault(token.stem, []).append(i)
-        stems = set().union(*firsts) & self._stems
+        stems = set().union(*(f for f in firsts if f is not None)) & self._stems
         return sorted(i for stem_ in stems for i in self._by_stem.get(stem_, ()))
 
     def _scan(self, concept: str, masked: set[int]) -> list[Hit]:

@@ -16,6 +16,8 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from helpdesk.accounts.model import DEFAULT_ACCOUNT, Account
+from helpdesk.classify.classifier import Classifier
 from helpdesk.classify.result import Classification, Evidence
 from helpdesk.core.observability import metric
 from helpdesk.policy.models import Policy
@@ -137,4 +139,26 @@ class SecondOpinion:
             if quotes and self.policy.rank(target) < self.policy.rank(severity):  # raise only, with a quote
                 severity = target
                 evidence.append(Evidence("severity", target, "second_opinion", quotes))
+        if len(evidence) > len(classification.evidence):
+            metric("ClassifierSecondOpinionRaises")
         return replace(classification, severity=severity, triggers=triggers, evidence=evidence)
+
+
+class ReviewedClassifier(Classifier):
+    """The rules' classifier with every verdict on new text reviewed by a second opinion.
+
+    Mail from healthcare accounts stays with the rules unless the policy sets `send_phi`."""
+
+    def __init__(self, policy: Policy, reviewer: SecondOpinion, *, send_phi: bool = False) -> None:
+        super().__init__(policy)
+        self.reviewer = reviewer
+        self.send_phi = send_phi
+
+    def classify(self, subject: str, new_text: str, account: Account = DEFAULT_ACCOUNT) -> Classification:
+        verdict = super().classify(subject, new_text, account)
+        if not new_text.strip():
+            return verdict
+        if account.industry == "healthcare" and not self.send_phi:
+            metric("ClassifierSecondOpinionSkipped", reason="phi")
+            return verdict
+        return self.reviewer.review(verdict, subject, new_text)

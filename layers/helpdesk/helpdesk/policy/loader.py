@@ -39,14 +39,21 @@ def preset_names() -> list[str]:
 
 
 def _expand_classifier(data: dict[str, Any], source: str) -> None:
-    """`classifier: common` names a shared rule file instead of writing the rules inline."""
-    name = data.get("classifier")
-    if not isinstance(name, str):
+    """`classifier: common` names a shared rule file instead of writing the rules inline;
+    `classifier: {shared: common, second_opinion: {...}}` uses the file and sets keys over it."""
+    value = data.get("classifier")
+    overrides: dict[str, Any] = {}
+    if isinstance(value, dict) and "shared" in value:
+        overrides = {k: v for k, v in value.items() if k != "shared"}
+        value = value["shared"]
+        if not isinstance(value, str):
+            raise PolicyError(f"{source}: classifier.shared: expected the name of a shared rule file")
+    if not isinstance(value, str):
         return
-    path = CLASSIFIERS_DIR / f"{name}.yaml"
+    path = CLASSIFIERS_DIR / f"{value}.yaml"
     if not path.is_file():
-        raise PolicyError(f"{source}: classifier: no shared classifier rules named {name!r}")
-    data["classifier"] = _yaml(path.read_text(encoding="utf-8"))
+        raise PolicyError(f"{source}: classifier: no shared classifier rules named {value!r}")
+    data["classifier"] = {**_yaml(path.read_text(encoding="utf-8")), **overrides}
 
 
 def policy_path(name: str) -> Path:

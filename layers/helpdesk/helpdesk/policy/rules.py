@@ -28,6 +28,19 @@ class ImpactThreshold(Strict):
     severity: str
 
 
+class SecondOpinionRules(Strict):
+    """An optional review of each verdict by a foundation model on Amazon Bedrock; it may only raise.
+
+    The model is chosen by the stack (template parameter SecondOpinionModelId); without one the
+    rules classify alone and the inbound function logs why once per container."""
+
+    enabled: bool = False
+    timeout_seconds: float = Field(default=2.0, gt=0, le=10)
+    # Mail from healthcare accounts may carry PHI: it goes to the model only when the AWS account's
+    # BAA covers the model and this is set on purpose.
+    send_phi: bool = False
+
+
 class ClassifierRules(Strict):
     default_severity: str
     default_issue_type: str = "training_or_question"
@@ -41,5 +54,6 @@ class ClassifierRules(Strict):
     users_affected: list[ImpactThreshold] = Field(default_factory=list)
     industry_floor: dict[str, str] = Field(default_factory=dict)
     account_flag_floor: dict[str, str] = Field(default_factory=dict)
+    second_opinion: SecondOpinionRules = Field(default_factory=SecondOpinionRules)
 
 

@@ -127,7 +127,7 @@ def last_event(ticket: Ticket) -> datetime | None:
     """The last instant a closed ticket's figures can count at (None while it is open)."""
     if ticket.status not in CLOSED:
         return None
-    events = [ticket.created_at, ticket.resolved_at, *(ticket.sla(c).at for c in CLOCKS if ticket.sla(c)),
+    events = [ticket.created_at, ticket.resolved_at, *(outcome.at for c in CLOCKS if (outcome := ticket.sla(c))),
               *(ticket.breached_at(c) for c in CLOCKS)]
     return max(e for e in events if e is not None)
 

@@ -175,7 +175,7 @@ class SurveyService:
             "clicked": _clicked(claim) if claim else None, "autosave_seconds": AUTOSAVE_SECONDS,
             "questions": _question_rows(chosen), "comment": comment, "comment_cut": comment_cut,
             "answered": [row for row in _question_rows(chosen) if row["chosen"] is not None],
-            "low": bool(ctx) and _any_low(ctx, chosen),
+            "low": ctx is not None and _any_low(ctx, chosen),
         }
         return {"statusCode": status, "headers": dict(HEADERS), "body": render_page("survey_page", context),
                 "isBase64Encoded": False}

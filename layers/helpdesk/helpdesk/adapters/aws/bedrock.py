@@ -18,6 +18,12 @@ class BedrockModel:
         self.max_tokens = max_tokens
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bedrock")
 
+    @classmethod
+    def for_model(cls, model_id: str, timeout_s: float) -> BedrockModel:
+        from helpdesk.adapters.aws.clients import deadline_client
+
+        return cls(deadline_client("bedrock-runtime", timeout_s + 1.0), model_id)
+
     def invoke(self, prompt: str, timeout_s: float) -> str:
         """The model's answer, or TimeoutError after `timeout_s` (the call itself is left to finish)."""
         future = self._pool.submit(self._converse, prompt)

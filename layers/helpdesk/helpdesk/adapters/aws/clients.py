@@ -25,10 +25,19 @@ def client(service: str) -> Any:
     return _session().client(service, config=_CONFIG)
 
 
+@cache
+def deadline_client(service: str, read_timeout: float) -> Any:
+    """A client for calls whose caller keeps its own deadline: one attempt and a short read timeout,
+    so a slow service costs the caller its deadline and no more."""
+    config = Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=2, read_timeout=read_timeout)
+    return _session().client(service, config=config)
+
+
 def forget() -> None:
     """Drop every client and the session (after a SnapStart restore their connections are stale)."""
     client.cache_clear()
+    deadline_client.cache_clear()
     _session.cache_clear()
 
 
-__all__ = ["client", "error_code", "forget", "is_transient", "raise_for", "raise_if_transient"]
+__all__ = ["client", "deadline_client", "error_code", "forget", "is_transient", "raise_for", "raise_if_transient"]
