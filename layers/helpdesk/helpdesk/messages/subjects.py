@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 
-_TAG = re.compile(r"\[#\d+\]")
 _PREFIX = r"(?:re|aw|sv|vs|antw|ant|wg|fwd?|tr|rif|odp)\s*(?:\[\d+\])?\s*[:：]"
 _NOISE_RUN = re.compile(rf"(^|[:：\]])\s*(?:(?:{_PREFIX})\s*|\[#\d+\]\s*)+", re.I)
 _LEADING_RE = re.compile(rf"^(?:{_PREFIX}\s*|\[#\d+\]\s*)*?re\s*:", re.I)
 _SPACES = re.compile(r"\s+")
+_FIRST_TAG = re.compile(rf"^((?:{_PREFIX}\s*)*)(\[#\d+\])", re.I)
 
 
 def base_subject(subject: str | None) -> str:
@@ -26,11 +26,12 @@ def base_subject(subject: str | None) -> str:
 
 
 def tidy_subject(subject: str | None) -> str:
+    """`[#1001] Re: Login broken`: the tag first (even when written after a `Re:`), one `Re:` if any."""
     text = _SPACES.sub(" ", subject or "").strip()
-    tag = _TAG.match(text)
+    tag = _FIRST_TAG.match(text)
     if not tag:
         return base_subject(text)
     rest = text[tag.end():].strip()
-    reply = bool(_LEADING_RE.match(rest))
+    reply = bool(re.search(r"\bre\s*:", tag.group(1), re.I)) or bool(_LEADING_RE.match(rest))
     rest = base_subject(rest)
-    return " ".join(part for part in (tag.group(0), "Re:" if reply else "", rest) if part)
+    return " ".join(part for part in (tag.group(2), "Re:" if reply else "", rest) if part)

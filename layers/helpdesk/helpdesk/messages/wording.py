@@ -105,13 +105,13 @@ def owner_name(address: str | None) -> str:
 
 
 def signature(ticket: Ticket, account: Account, team_name: str) -> dict[str, str]:
-    """Who signs: the ticket's named owner, else the account's CSM, else the team."""
-    if ticket.owner:
-        name = owner_name(ticket.owner)
-        if account.csm_email and account.csm_email.lower() == ticket.owner.lower() and account.csm_name:
-            name = account.csm_name
-        phone = account.csm_phone if account.csm_email and account.csm_email.lower() == ticket.owner.lower() else ""
-        return {"name": name or team_name, "team": team_name, "email": ticket.owner, "phone": phone or ""}
+    """Who signs: the ticket's named owner (or whoever took it), else the account's CSM, else the team."""
+    owner = ticket.owner or ticket.acknowledged_by
+    if owner and "@" in owner:
+        is_csm = bool(account.csm_email) and account.csm_email.lower() == owner.lower()
+        name = account.csm_name if is_csm and account.csm_name else owner_name(owner)
+        return {"name": name or team_name, "team": team_name, "email": owner,
+                "phone": account.csm_phone if is_csm else ""}
     if account.csm_email and account.csm_name:
         return {"name": account.csm_name, "team": team_name, "email": account.csm_email,
                 "phone": account.csm_phone or ""}

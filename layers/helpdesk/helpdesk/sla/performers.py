@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from helpdesk.core.clock import Clock, local_text
+from helpdesk.core.clock import Clock, local_text, parse_iso
 from helpdesk.core.observability import logger, metric, metrics
 from helpdesk.mail.compose import OutboundMail
 from helpdesk.messages.outbox import MailFactory, Outbox
@@ -145,7 +145,13 @@ class UpdateSender:
                 and overnight(ctx.policy, zone, now):
             logger.info("update_folded", extra={"ticket": ctx.number, "seq": seq})
             return Done(more, "folded")
-        sent = self.outbox.send(ctx.number, "customer_update", self.build(ctx, seq, following, news), now, seq=seq)
+        promised = following
+        if not news and severity.fold_overnight_updates:
+            # The night's slots will be folded unless there is news: promise the first one after it.
+            while promised is not None and overnight(ctx.policy, zone, promised) \
+                    and promised < now + timedelta(days=1):
+                promised = next_update(ctx.policy, targets, ctx.account, promised)
+        sent = self.outbox.send(ctx.number, "customer_update", self.build(ctx, seq, promised, news), now, seq=seq)
         writes = [*sent.writes, store.tickets.change(ctx.number, TicketPatch(
             sets={"last_update_at": now, "updated_at": now, "last_outbound_message_id": sent.ses_message_id,
                   "quiet_updates": 0 if news else ctx.ticket.quiet_updates + 1},
@@ -222,6 +228,9 @@ class UpdateNudger:
         if ctx.closed:
             return Skip("stopped")
         zone = ZoneInfo(ctx.targets().timezone)
+        if ctx.ticket.quiet_updates and ctx.policy.severities[ctx.severity].fold_overnight_updates \
+                and overnight(ctx.policy, zone, parse_iso(item.payload["update_at"])):
+            return Skip("update_will_fold")  # nobody is woken for an update that will not be sent
         since = last_told(ctx) or ctx.ticket.created_at
         if news_since(self.outbox.store.tickets.entries(ctx.number), since, ctx.policy, zone):
             return Skip("news_to_tell")
@@ -235,7 +244,8 @@ class UpdateNudger:
             "account": ctx.account.name, "team_name": self.factory.sender.team_name,
             "acknowledged": ctx.ticket.acknowledged_at is not None,
         }
-        to = owner_address(ctx.ticket, ctx.account, self.factory.sender.team_queue)
+        to = ctx.ticket.owner or ctx.ticket.acknowledged_by or \
+            owner_address(ctx.ticket, ctx.account, self.factory.sender.team_queue)
         mail = self.factory.to_staff(ctx.number, to, "update_nudge", context, ctx.policy)
         sent = self.outbox.send(ctx.number, "update_nudge", mail, now, visibility="internal")
         touch = self.outbox.store.tickets.change(ctx.number, TicketPatch(sets={"nudged_at": now}))
