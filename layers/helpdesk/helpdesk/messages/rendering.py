@@ -58,6 +58,15 @@ def wrap_text(text: str, width: int = 76) -> str:
     return "\n".join(out)
 
 
+def paragraphs(text: str, style: str = "margin:0 0 10px;") -> Any:
+    """Customer or staff text as HTML paragraphs (blank lines) and line breaks, every part escaped."""
+    from markupsafe import Markup, escape
+
+    blocks = [b for b in re.split(r"\n\s*\n", str(text or "").replace("\r\n", "\n").strip()) if b.strip()]
+    return Markup("").join(Markup('<p style="{}">{}</p>').format(style, Markup("<br>").join(
+        escape(line) for line in block.strip().split("\n"))) for block in blocks)
+
+
 @lru_cache(maxsize=4)
 def _environment(override_dir: str | None) -> Any:
     import jinja2  # deferred: only paths that render pay for the import
@@ -70,6 +79,7 @@ def _environment(override_dir: str | None) -> Any:
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["wrap"] = wrap_text
+    env.filters["paragraphs"] = paragraphs
     env.filters.update(_filters)
     env.globals.update(_globals)
     return env
