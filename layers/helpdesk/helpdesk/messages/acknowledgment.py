@@ -12,6 +12,7 @@ from helpdesk.core.observability import logger, metric, metrics
 from helpdesk.mail.compose import OutboundMail
 from helpdesk.messages.outbox import MailFactory, Outbox
 from helpdesk.messages.subjects import base_subject
+from helpdesk.policy.calendar import business_hours_for
 from helpdesk.messages.wording import (
     business_day,
     cadence_text,
@@ -90,7 +91,12 @@ def acknowledgment_context(ticket: Ticket, account: Account, policy: Policy, tea
     elif ticket.after_hours:
         note = "You wrote to us outside business hours; the first-response target reflects our after-hours cover."
     due = ticket.first_response_due or ticket.created_at
-    next_update = due if every else None  # the first update is the first response itself
+    next_update = None
+    if every:  # the cadence counts from the opening, on the severity's clock
+        clock = business_hours_for(policy, severity.clock, severity=ticket.severity, account_flags=account.flags)
+        next_update = clock.next_open(ticket.created_at + every)
+    # With account modifiers the policy's duration is not the ticket's: the deadline alone is exact.
+    resolution = None if ticket.modifiers else severity.resolution
     return {
         "style": style_for(policy, ticket.severity),
         "ticket": {"number": ticket.number, "subject": base_subject(ticket.subject)},
@@ -104,7 +110,7 @@ def acknowledgment_context(ticket: Ticket, account: Account, policy: Policy, tea
             "first_response_text": target_text(first_target, due, zone, working_day),
             "update_every": cadence_text(every),
             "next_update": when(next_update, zone) if next_update else None,
-            "resolution_text": target_text(severity.resolution, ticket.resolution_due, zone, working_day),
+            "resolution_text": target_text(resolution, ticket.resolution_due, zone, working_day),
             "note": note,
         },
         "done": done_so_far(policy, ticket, zone),

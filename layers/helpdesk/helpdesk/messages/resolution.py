@@ -196,6 +196,8 @@ class AfterResolution:
             "verified": ctx.ticket.verified,
             "survey_at": local_text(survey_at, zone, "day") if survey_at else None,
             "followups": [local_text(at, zone, "day") for _, kind, at, _ in planned if kind == "followup"],
+            "aftercare": [{"day": local_text(at, zone, "day"), "kind": kind}
+                          for _, kind, at, _ in sorted(planned, key=lambda entry: entry[2])],
             "monitoring": plain_duration(severity.health_window) if severity.health_window else None,
         }
 
