@@ -12,7 +12,6 @@ from helpdesk.core.observability import logger, metric, metrics
 from helpdesk.mail.compose import OutboundMail
 from helpdesk.messages.outbox import MailFactory, Outbox
 from helpdesk.messages.subjects import base_subject
-from helpdesk.policy.calendar import business_hours_for
 from helpdesk.messages.wording import (
     business_day,
     cadence_text,
@@ -22,6 +21,7 @@ from helpdesk.messages.wording import (
     target_text,
     when,
 )
+from helpdesk.policy.calendar import business_hours_for
 from helpdesk.sla.due import DueItem
 from helpdesk.sla.due_work import Done, Skip
 from helpdesk.sla.targets import timezone_of
