@@ -36,7 +36,7 @@ from helpdesk.messages.staff_notification import NotificationDigests, StaffNotif
 from helpdesk.policy.loader import load_policy
 from helpdesk.policy.models import Policy
 from helpdesk.sla.due_work import DueWork
-from helpdesk.sla.performers import BreachChecker, UpdateSender, WarningSender
+from helpdesk.sla.performers import BreachChecker, UpdateNudger, UpdateSender, WarningSender
 from helpdesk.sla.sweeper import Sweeper
 from helpdesk.survey.sender import FEEDBACK_KIND, FeedbackNotifier, SurveySender
 from helpdesk.tickets.context import Contexts, PolicySnapshots
@@ -110,6 +110,7 @@ def _register(due: DueWork, settings: CommonSettings, store: Store, clock: Clock
     due.register(("breach",), BreachChecker(store, clock, escalator.raise_trigger))
     due.register(("warning",), WarningSender(factory, outbox, clock))
     due.register(("update",), UpdateSender(factory, outbox, clock))
+    due.register(("update_nudge",), UpdateNudger(factory, outbox, clock))
     due.register(("escalation", "trigger"), escalator)
     due.register(("sms",), SmsSender(store, escalator.notifier, settings.escalation_topic_arn, clock, due.alerts))
     due.register(("sms_digest",), SmsDigests(store, clock, escalator.notifier, settings.escalation_topic_arn))

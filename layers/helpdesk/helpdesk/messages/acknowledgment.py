@@ -11,7 +11,17 @@ from helpdesk.core.clock import Clock
 from helpdesk.core.observability import logger, metric, metrics
 from helpdesk.mail.compose import OutboundMail
 from helpdesk.messages.outbox import MailFactory, Outbox
-from helpdesk.policy.durations import humanize
+from helpdesk.messages.subjects import base_subject
+from helpdesk.messages.wording import (
+    business_day,
+    cadence_text,
+    done_so_far,
+    signature,
+    style_for,
+    target_text,
+    when,
+)
+from helpdesk.policy.calendar import business_hours_for
 from helpdesk.sla.due import DueItem
 from helpdesk.sla.due_work import Done, Skip
 from helpdesk.sla.targets import timezone_of
@@ -61,29 +71,51 @@ class Acknowledgments:
 
     def build(self, ticket: Ticket, account: Account, policy: Policy) -> OutboundMail:
         sender = self.factory.sender
-        severity = policy.severities[ticket.severity]
-        zone = ZoneInfo(timezone_of(policy, ticket.severity))
-        first_target = timedelta(seconds=ticket.first_response_seconds)
-        note = ""
-        if ticket.modifiers:
-            note = "Your account has priority handling, so these targets are shorter than our standard ones."
-        elif ticket.after_hours:
-            note = "You wrote to us outside business hours; the first-response target reflects our after-hours cover."
-        due = ticket.first_response_due or ticket.created_at
-        context: dict[str, Any] = {
-            "ticket": {"number": ticket.number, "subject": ticket.subject},
-            "customer_name": ticket.requester_name or "there",
-            "team_name": sender.team_name,
-            "severity": {"id": ticket.severity, "name": severity.name},
-            "targets": {
-                "first_response": humanize(first_target) if first_target else humanize(severity.first_response),
-                "first_response_by": due.astimezone(zone).strftime("%a %d %b, %H:%M %Z"),
-                "update_every": humanize(timedelta(seconds=ticket.update_every_seconds))
-                if ticket.update_every_seconds else None,
-                "note": note,
-            },
-            "contact": point_of_contact(account, sender.team_name, sender.address),
-            "excerpt": list(ticket.excerpt),
-        }
-        return self.factory.to_customer(ticket, policy.templates.acknowledgment, context, policy,
-                                        in_reply_to=ticket.root_message_id, auto_submitted="auto-replied")
+        return self.factory.to_customer(ticket, policy.templates.acknowledgment,
+                                        acknowledgment_context(ticket, account, policy, sender.team_name,
+                                                               sender.address),
+                                        policy, in_reply_to=ticket.root_message_id, auto_submitted="auto-replied")
+
+
+def acknowledgment_context(ticket: Ticket, account: Account, policy: Policy, team_name: str,
+                           support_address: str) -> dict[str, Any]:
+    """What every acknowledgment style can say; the style (from the policy) picks what to say."""
+    severity = policy.severities[ticket.severity]
+    zone = ZoneInfo(timezone_of(policy, ticket.severity))
+    working_day = business_day(policy, ticket.severity)
+    first_target = timedelta(seconds=ticket.first_response_seconds) or severity.first_response
+    every = timedelta(seconds=ticket.update_every_seconds) if ticket.update_every_seconds else None
+    note = ""
+    if ticket.modifiers:
+        note = "Your account has priority handling, so these targets are shorter than our standard ones."
+    elif ticket.after_hours:
+        note = "You wrote to us outside business hours; the first-response target reflects our after-hours cover."
+    due = ticket.first_response_due or ticket.created_at
+    next_update = None
+    if every:  # the cadence counts from the opening, on the severity's clock
+        clock = business_hours_for(policy, severity.clock, severity=ticket.severity, account_flags=account.flags)
+        next_update = clock.next_open(ticket.created_at + every)
+    # With account modifiers the policy's duration is not the ticket's: the deadline alone is exact.
+    resolution = None if ticket.modifiers else severity.resolution
+    return {
+        "style": style_for(policy, ticket.severity),
+        "ticket": {"number": ticket.number, "subject": base_subject(ticket.subject)},
+        "customer_name": ticket.requester_name or "there",
+        "team_name": team_name,
+        "severity": {"id": ticket.severity, "name": severity.name},
+        "targets": {
+            # first_response / update_every keep their names for older override templates
+            "first_response": target_text(first_target, None, zone, working_day).removeprefix("within "),
+            "first_response_by": when(due, zone),
+            "first_response_text": target_text(first_target, due, zone, working_day),
+            "update_every": cadence_text(every),
+            "next_update": when(next_update, zone) if next_update else None,
+            "resolution_text": target_text(resolution, ticket.resolution_due, zone, working_day),
+            "note": note,
+        },
+        "done": done_so_far(policy, ticket, zone),
+        "owner_acknowledged": ticket.acknowledged_at is not None,
+        "contact": point_of_contact(account, team_name, support_address),
+        "signature": signature(ticket, account, team_name),
+        "excerpt": list(ticket.excerpt),
+    }

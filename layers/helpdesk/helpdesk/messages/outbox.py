@@ -45,6 +45,23 @@ class Sent:
     writes: list[Write] = field(default_factory=list)
 
 
+REFERENCES_KEPT = 20  # the root and the latest links; mail clients thread on either end
+
+
+def thread_chain(ticket: Ticket, parent: str | None) -> list[str]:
+    """`References` for the next mail on a ticket: the customer's own chain, the ticket's first
+    message, the customer's latest, our latest, then the parent, each once and oldest first."""
+    chain: list[str] = []
+    for message_id in [*ticket.thread_references, ticket.root_message_id, ticket.last_customer_message_id,
+                       ticket.last_outbound_message_id, parent]:
+        if message_id and message_id not in chain:
+            chain.append(message_id)
+    if parent in chain:  # the parent closes the list, as RFC 5322 asks
+        chain.remove(parent)
+        chain.append(parent)
+    return chain if len(chain) <= REFERENCES_KEPT else [chain[0], *chain[-(REFERENCES_KEPT - 1):]]
+
+
 class MailFactory:
     """Builds outbound mail from a template: threading, reply tokens and loop headers in one place."""
 
@@ -63,7 +80,7 @@ class MailFactory:
             sender=self.sender.address, sender_name=sender_name or self.sender.team_name, to=[ticket.requester],
             subject=rendered.subject, text=rendered.text, html=rendered.html,
             reply_to=self.sender.reply_to(ticket.number, "customer"), in_reply_to=parent,
-            references=list(ticket.thread_references), auto_submitted=auto_submitted,
+            references=thread_chain(ticket, parent), auto_submitted=auto_submitted,
             extra_headers={"X-Helpdesk-Ticket": str(ticket.number)}, attachments=list(attachments or []),
             template=template)
 

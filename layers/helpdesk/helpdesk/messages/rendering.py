@@ -8,6 +8,8 @@ Pages (the survey page, the report) are HTML templates rendered through the same
 
 from __future__ import annotations
 
+import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from helpdesk.mail.parsing import clean_header_text
+from helpdesk.messages.subjects import tidy_subject
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 _filters: dict[str, Callable[..., Any]] = {}
@@ -35,6 +38,35 @@ def register(*, filters: dict[str, Callable[..., Any]] | None = None, globals_: 
     _environment.cache_clear()
 
 
+_LIST_ITEM = re.compile(r"^(\s*(?:[-*|]|\d+\.)\s+)")
+
+
+def wrap_text(text: str, width: int = 76) -> str:
+    """Text parts wrapped between words: each line on its own, list items with a hanging indent.
+
+    Words are never split, so an address or link stays whole even when it is longer than `width`.
+    """
+    out = []
+    for line in str(text).split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        marker = _LIST_ITEM.match(line)
+        indent = " " * len(marker.group(1)) if marker else re.match(r"\s*", line).group(0)  # type: ignore[union-attr]
+        out.append(textwrap.fill(line, width, subsequent_indent=indent, break_long_words=False,
+                                 break_on_hyphens=False))
+    return "\n".join(out)
+
+
+def paragraphs(text: str, style: str = "margin:0 0 10px;") -> Any:
+    """Customer or staff text as HTML paragraphs (blank lines) and line breaks, every part escaped."""
+    from markupsafe import Markup, escape
+
+    blocks = [b for b in re.split(r"\n\s*\n", str(text or "").replace("\r\n", "\n").strip()) if b.strip()]
+    return Markup("").join(Markup('<p style="{}">{}</p>').format(style, Markup("<br>").join(
+        escape(line) for line in block.strip().split("\n"))) for block in blocks)
+
+
 @lru_cache(maxsize=4)
 def _environment(override_dir: str | None) -> Any:
     import jinja2  # deferred: only paths that render pay for the import
@@ -46,6 +78,8 @@ def _environment(override_dir: str | None) -> Any:
         loader=loader(search), undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["wrap"] = wrap_text
+    env.filters["paragraphs"] = paragraphs
     env.filters.update(_filters)
     env.globals.update(_globals)
     return env
@@ -56,7 +90,7 @@ def render(name: str, context: dict[str, Any], override_dir: str | None = None) 
     subject = env.get_template(f"{name}.subject.j2").render(context)
     text = env.get_template(f"{name}.txt.j2").render(context)
     html = env.get_template(f"{name}.html.j2").render(context)
-    return Rendered(subject=clean_header_text(subject, 250), text=text, html=html)
+    return Rendered(subject=tidy_subject(clean_header_text(subject, 250)), text=text, html=html)
 
 
 def render_page(name: str, context: dict[str, Any], override_dir: str | None = None) -> str:

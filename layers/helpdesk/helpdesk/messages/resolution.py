@@ -7,6 +7,7 @@ for the severities that require a post-mortem, and the account enters its health
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -15,7 +16,10 @@ from helpdesk.core.clock import Clock, iso, local_text
 from helpdesk.mail.compose import OutboundMail
 from helpdesk.messages.outbox import MailFactory, Outbox
 from helpdesk.messages.review import review_context
-from helpdesk.policy.durations import humanize
+from helpdesk.messages.subjects import base_subject
+from helpdesk.messages.wording import plain_duration, signature, strip_greeting_and_signoff, style_for, zone_label
+from helpdesk.policy.calendar import business_hours_for
+from helpdesk.policy.hours import ALWAYS_OPEN
 from helpdesk.sla.due import DueItem
 from helpdesk.sla.due_work import Done, Skip
 from helpdesk.sla.targets import timezone_of
@@ -24,6 +28,7 @@ from helpdesk.tickets.records import Entry, TicketPatch
 if TYPE_CHECKING:
     from helpdesk.adapters.aws.store import Store
     from helpdesk.adapters.aws.table import Write
+    from helpdesk.policy.models import Policy
     from helpdesk.tickets.context import TicketContext
 
 KINDS = ("resolution_summary", "sponsor_note", "followup", "review")
@@ -43,22 +48,72 @@ class ResolutionPlanner:
         def item(suffix: str, kind: str, at: datetime, **payload: Any) -> DueItem:
             return DueItem.new(number, f"resolved#{stamp}#{suffix}", kind, at, {**base, **payload})
 
-        items = [item("summary", "resolution_summary", now),
-                 item("survey", "survey", now + policy.resolution.survey_after)]
+        items = [item("summary", "resolution_summary", now)]
         if ctx.severity in policy.resolution.sponsor_note_for and "strategic" in ctx.account.flags \
                 and ctx.account.executive_sponsor:
             items.append(item("sponsor", "sponsor_note", now))
-        items += [item(f"followup#{i + 1}", "followup", now + after, index=i + 1, after=int(after.total_seconds()))
-                  for i, after in enumerate(severity.follow_ups)]
+        items += [item(suffix, kind, at, **payload) for suffix, kind, at, payload in aftercare(ctx, now)]
         if severity.postmortem:
             items.append(item("review#debrief", "review", now, stage="debrief"))
-            formal_at = now + policy.resolution.formal_review_after - timedelta(days=1)
+            formal_at = weekday_before(formal_review_due(policy, ctx, now), ZoneInfo(timezone_of(policy, ctx.severity)))
             items.append(item("review#formal", "review", formal_at, stage="formal"))
         writes: list[Write] = []
         if severity.health_window and not ctx.account.is_default:
             writes.append(self.store.accounts.health_window(ctx.account.domain, now + severity.health_window,
                                                             number, ctx.severity))
         return items, writes, {"followups_scheduled": len(severity.follow_ups)}
+
+
+def working_moment(policy: Policy, severity_id: str, at: datetime, flags: Iterable[str] = (), *,
+                   always: bool = False) -> datetime:
+    """`at`, moved to the next open moment of a business-time severity's calendar.
+
+    On a 24x7 severity the time stands, unless `always` (staff reviews): then a weekend moves to
+    the Monday, at the same local time.
+    """
+    clock_name = policy.severities[severity_id].clock
+    if clock_name != ALWAYS_OPEN:
+        return business_hours_for(policy, clock_name, severity=severity_id, account_flags=flags).next_open(at)
+    if not always:
+        return at
+    zone = ZoneInfo(timezone_of(policy, severity_id))
+    local = at.astimezone(zone)
+    while local.weekday() >= 5:  # noqa: PLR2004 - Saturday and Sunday
+        local += timedelta(days=1)
+    return local.astimezone(at.tzinfo)
+
+
+def aftercare(ctx: TicketContext, resolved: datetime) -> list[tuple[str, str, datetime, dict[str, Any]]]:
+    """The follow-ups and the survey, in order: each at least `spacing` after the one before and,
+    for business-time severities, on a working day. A follow-up goes before a survey due at the
+    same moment: first "is it still working?", then "how did we do?".
+    """
+    policy = ctx.policy
+    later: list[tuple[str, str, timedelta, dict[str, Any]]] = [
+        ("survey", "survey", policy.resolution.survey_after, {})]
+    later += [(f"followup#{i + 1}", "followup", after, {"index": i + 1, "after": int(after.total_seconds())})
+              for i, after in enumerate(policy.severities[ctx.severity].follow_ups)]
+    planned, previous = [], resolved
+    for suffix, kind, after, payload in sorted(later, key=lambda entry: (entry[2], entry[1] == "survey")):
+        at = working_moment(policy, ctx.severity, max(resolved + after, previous + policy.resolution.spacing),
+                            ctx.account.flags)
+        planned.append((suffix, kind, at, payload))
+        previous = at
+    return planned
+
+
+def weekday_before(due: datetime, zone: ZoneInfo) -> datetime:
+    """The weekday before `due` (a Monday deadline is reminded on the Friday), same local time."""
+    local = due.astimezone(zone) - timedelta(days=1)
+    while local.weekday() >= 5:  # noqa: PLR2004 - Saturday and Sunday
+        local -= timedelta(days=1)
+    return local.astimezone(due.tzinfo)
+
+
+def formal_review_due(policy: Policy, ctx: TicketContext, resolved: datetime) -> datetime:
+    """The formal review's deadline: `formal_review_after` from resolution, on a weekday."""
+    return working_moment(policy, ctx.severity, resolved + policy.resolution.formal_review_after,
+                          ctx.account.flags, always=True)
 
 
 class AfterResolution:
@@ -93,12 +148,14 @@ class AfterResolution:
             return mail, "internal", []
         if item.kind == "followup":
             context = {**self._context(ctx), "index": item.payload["index"],
-                       "after": humanize(timedelta(seconds=int(item.payload["after"])))}
+                       "after": plain_duration(timedelta(seconds=int(item.payload["after"])))}
             done = self.outbox.store.tickets.change(ctx.number, TicketPatch(adds={"followups_done": 1}))
             return self.factory.to_customer(ctx.ticket, "followup", context, ctx.policy), "public", [done]
         if item.kind == "sponsor_note":
             sponsor = ctx.account.executive_sponsor.split(",")[0]
-            mail = self.factory.to_customer(ctx.ticket, "sponsor_note", self._context(ctx), ctx.policy,
+            context = {**self._summary(ctx, entries), "sponsor_name": sponsor.strip(),
+                       "sponsor_title": ctx.account.executive_sponsor.partition(",")[2].strip()}
+            mail = self.factory.to_customer(ctx.ticket, "sponsor_note", context, ctx.policy,
                                             sender_name=f"{sponsor} ({self.factory.sender.team_name})")
             return mail, "public", []
         return self.factory.to_customer(ctx.ticket, "resolution_summary", self._summary(ctx, entries),
@@ -107,33 +164,50 @@ class AfterResolution:
     def _context(self, ctx: TicketContext) -> dict[str, Any]:
         zone = ZoneInfo(timezone_of(ctx.policy, ctx.severity))
         created, resolved = ctx.ticket.created_at, ctx.ticket.resolved_at or self.clock.now()
+        team = self.factory.sender.team_name
         return {
-            "ticket": {"number": ctx.number, "subject": ctx.ticket.subject, "severity": ctx.severity,
+            "style": style_for(ctx.policy, ctx.severity),
+            "ticket": {"number": ctx.number, "subject": base_subject(ctx.ticket.subject), "severity": ctx.severity,
                        "severity_name": ctx.policy.severities[ctx.severity].name},
             "customer_name": ctx.ticket.requester_name or "there",
-            "team_name": self.factory.sender.team_name,
+            "team_name": team,
+            "zone_label": zone_label(zone, resolved),
             "reported": local_text(created, zone, "long"),
             "resolved": local_text(resolved, zone, "long"),
-            "duration": humanize(resolved - created),
+            "duration": plain_duration(resolved - created),
             "root_cause": ctx.ticket.root_cause,
             "prevention": ctx.ticket.prevention,
             "account": {"name": ctx.account.name, "sponsor": ctx.account.executive_sponsor,
-                        "csm": ctx.account.csm_name},
+                        "csm": ctx.account.csm_name, "csm_email": ctx.account.csm_email,
+                        "csm_phone": ctx.account.csm_phone},
+            "signature": signature(ctx.ticket, ctx.account, team),
         }
 
     def _summary(self, ctx: TicketContext, entries: list[Entry]) -> dict[str, Any]:
-        policy, now = ctx.policy, self.clock.now()
+        policy = ctx.policy
         severity = policy.severities[ctx.severity]
-        replies = [e for e in entries if e.kind == "staff_reply"]
+        resolved = ctx.ticket.resolved_at or self.clock.now()
         zone = ZoneInfo(timezone_of(policy, ctx.severity))
+        planned = aftercare(ctx, resolved)
+        survey_at = next((at for _, kind, at, _ in planned if kind == "survey"), None)
         return {
             **self._context(ctx),
-            "fix": replies[-1].text if replies else "",
-            "verified": list(policy.resolution.verification),
-            "survey_at": local_text(now + policy.resolution.survey_after, zone, "day"),
-            "followups": [humanize(d) for d in severity.follow_ups],
-            "monitoring": humanize(severity.health_window) if severity.health_window else None,
+            "fix": customer_fix(ctx.ticket.fix, entries),
+            "verified": ctx.ticket.verified,
+            "survey_at": local_text(survey_at, zone, "day") if survey_at else None,
+            "followups": [local_text(at, zone, "day") for _, kind, at, _ in planned if kind == "followup"],
+            "aftercare": [{"day": local_text(at, zone, "day"), "kind": kind}
+                          for _, kind, at, _ in sorted(planned, key=lambda entry: entry[2])],
+            "monitoring": plain_duration(severity.health_window) if severity.health_window else None,
         }
+
+
+def customer_fix(recorded: str, entries: list[Entry]) -> str:
+    """`#fix` text when staff gave it; else the resolving public reply without greeting or sign-off."""
+    if recorded.strip():
+        return recorded.strip()
+    replies = [e for e in entries if e.kind == "staff_reply" and e.visibility == "public" and e.text]
+    return strip_greeting_and_signoff(replies[-1].text or "") if replies else ""
 
 
 def health_watch(account: Any, now: datetime) -> dict[str, Any] | None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from helpdesk.core.clock import local_text
+from helpdesk.messages.wording import plain_duration
 from helpdesk.sla.targets import timezone_of
 from helpdesk.tickets.records import CLOCKS, Entry
 
@@ -36,7 +37,7 @@ def review_timeline(entries: list[Entry], zone: ZoneInfo) -> list[tuple[str, str
     for entry in sorted(entries, key=lambda e: (e.at, e.kind != "customer_message")):
         label = REVIEW_KINDS.get(entry.kind)
         if label:
-            lines.append((entry.at.astimezone(zone).strftime("%a %d %b %H:%M"), label + _detail(entry)))
+            lines.append((local_text(entry.at, zone) or "", label + _detail(entry)))
     return lines
 
 
@@ -57,15 +58,40 @@ def open_questions(ctx: TicketContext) -> list[str]:
     return questions
 
 
+def clock_rows(ctx: TicketContext, zone: ZoneInfo) -> list[dict[str, str]]:
+    """Each clock the ticket had, the workaround's included: its target, when it stopped, met or not."""
+    ticket, rows = ctx.ticket, []
+    for clock in CLOCKS:
+        outcome, due = ticket.sla(clock), ticket.due(clock)
+        if outcome is None and due is None:
+            continue
+        stopped = outcome.at if outcome else ticket.clock_done(clock)
+        if outcome:
+            result = f"{outcome.outcome} after {plain_duration(timedelta(minutes=outcome.minutes))} on the clock"
+        elif ticket.breached_at(clock):
+            result = "breached"
+        elif clock == "workaround" and not stopped:
+            result = "no workaround recorded" + (" (resolved first)" if ticket.resolved_at else "")
+        else:
+            result = "still running"
+        rows.append({"clock": clock.replace("_", " "), "target": local_text(outcome.due if outcome else due, zone)
+                     or "none", "stopped": local_text(stopped, zone) or "-", "result": result})
+    return rows
+
+
 def review_context(ctx: TicketContext, entries: list[Entry], stage: str) -> dict[str, Any]:
     zone = ZoneInfo(timezone_of(ctx.policy, ctx.severity))
     resolved = ctx.ticket.resolved_at or ctx.ticket.created_at
-    wait = timedelta(days=1) if stage == "debrief" else ctx.policy.resolution.formal_review_after
+    from helpdesk.messages.resolution import formal_review_due, working_moment  # resolution imports this module
+
+    if stage == "debrief":
+        due = working_moment(ctx.policy, ctx.severity, resolved + timedelta(days=1), ctx.account.flags, always=True)
+    else:
+        due = formal_review_due(ctx.policy, ctx, resolved)
     return {
         "stage": stage,
-        "due": local_text(resolved + wait, zone, "date"),
+        "due": local_text(due, zone, "date"),
         "timeline": review_timeline(entries, zone),
-        "sla": [(clock.replace("_", " "), ctx.ticket.sla(clock).model_dump())  # type: ignore[union-attr]
-                for clock in CLOCKS if ctx.ticket.sla(clock)],
+        "sla": clock_rows(ctx, zone),
         "open_questions": open_questions(ctx),
     }

@@ -40,6 +40,24 @@ def account_facts(account: Account) -> dict[str, str]:
             "since": account.customer_since.isoformat() if account.customer_since else "not recorded"}
 
 
+def reply_suggestions(ticket: Ticket, classification: dict[str, Any]) -> list[str]:
+    """What a reply's own classification says where it differs from the ticket's, in words.
+
+    The notification heads with the ticket's classification; a reply that reads differently is
+    a hint for staff ("this message suggests P2"), never the ticket's state.
+    """
+    current = {"severity": ticket.severity, "issue_type": ticket.issue_type, "emotion": ticket.emotion}
+    hints = []
+    for evidence in classification.get("evidence") or []:
+        decision, value = evidence.get("decision"), evidence.get("value")
+        if decision in current and value and value != current[decision]:
+            label = {"severity": "severity", "issue_type": "type", "emotion": "a customer who seems"}[decision]
+            phrases = evidence.get("phrases") or []
+            said = f", from “{'”, “'.join(phrases[:3])}”" if phrases else ""
+            hints.append(f"This message suggests {label} {value}{said}.")
+    return hints
+
+
 class StaffNotifications:
     """Performs `staff_notify` items: the owner gets the customer's new text and the ticket's facts."""
 
@@ -79,7 +97,8 @@ class StaffNotifications:
             "text": entry.text or "(no text)",
             "truncated": entry.text_truncated,
             "attachments": [a.name for a in entry.attachments],
-            "evidence": classification.get("evidence") or [],
+            "evidence": (classification.get("evidence") or []) if entry.kind == "customer_message" else [],
+            "suggests": reply_suggestions(ticket, classification) if entry.kind != "customer_message" else [],
             "account": account_facts(account),
             "deadlines": [(label, local_text(ticket.due(clock), zone)) for label, clock in (
                 ("First response", "first_response"), ("Workaround", "workaround"),

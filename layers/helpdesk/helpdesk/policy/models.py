@@ -66,6 +66,7 @@ class Severity(Strict):
     response_compliance_target: float | None = Field(default=None, ge=0, le=100)
     resolution_compliance_target: float | None = Field(default=None, ge=0, le=100)
     sms: bool = False  # whether escalations at this severity also page by SMS
+    fold_overnight_updates: bool = False  # at night, an update with no news since the last one is not resent
 
 
 class Templates(Strict):
@@ -75,6 +76,11 @@ class Templates(Strict):
     customer_update: str = "customer_update"
     breach_warning: str = "breach_warning"
     escalation_briefing: str = "escalation_briefing"
+    resolution_summary: str = "resolution_summary"
+    # Wording per severity id: critical (what was done, who is on it, phone, next update),
+    # standard, or low (short and friendly). Severities not named use standard.
+    styles: dict[str, Literal["critical", "standard", "low"]] = Field(default_factory=dict)
+    nudge_before: Duration = timedelta(minutes=15)  # the owner's "nothing new" reminder before an update
     override_dir: str | None = None
 
 
@@ -121,6 +127,7 @@ class Resolution(Strict):
         "performance is back within normal range"])
     sponsor_note_for: list[str] = Field(default_factory=list)  # severity ids; strategic accounts only
     formal_review_after: Duration = timedelta(days=7)
+    spacing: Duration = timedelta(hours=4)  # the least time between two follow-up mails to the customer
 
 
 class StaffRelay(Strict):
@@ -219,7 +226,8 @@ class Policy(Strict):
     def _severity_lists(self, names: dict[str, str]) -> Iterator[str]:
         ids = ", ".join(self.severities)
         for field, values in (("resolution.sponsor_note_for", self.resolution.sponsor_note_for),
-                              ("notifications.never_deferred", self.notifications.never_deferred)):
+                              ("notifications.never_deferred", self.notifications.never_deferred),
+                              ("templates.styles", list(self.templates.styles))):
             yield from (f"{field}: {s!r} is not a severity id ({ids})" for s in values if s not in self.severities)
 
     def _variant_refs(self, names: dict[str, str]) -> Iterator[str]:

@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from helpdesk.core.clock import Clock, local_text
+from helpdesk.core.clock import Clock, local_text, parse_iso
 from helpdesk.core.observability import logger, metric, metrics
 from helpdesk.mail.compose import OutboundMail
 from helpdesk.messages.outbox import MailFactory, Outbox
+from helpdesk.messages.progress import STATUS_WORDS, escalation_state, eta_text, news_since, next_steps
 from helpdesk.messages.staff_notification import owner_address
+from helpdesk.messages.subjects import base_subject
+from helpdesk.messages.wording import plain_duration, signature, style_for
+from helpdesk.messages.wording import when as wording_when
 from helpdesk.policy.durations import humanize
 from helpdesk.sla.due import DueItem
 from helpdesk.sla.due_work import Defer, Done, Skip
-from helpdesk.sla.plans import update_item
+from helpdesk.sla.plans import nudge_item, update_item
 from helpdesk.sla.targets import next_update
 from helpdesk.tickets.records import Entry, TicketPatch
 
 if TYPE_CHECKING:
     from helpdesk.adapters.aws.store import Store
+    from helpdesk.policy.models import Policy
     from helpdesk.tickets.context import TicketContext
 
 CADENCE_HORIZON = timedelta(days=365)  # updates stop being planned this far past the resolution target
@@ -93,8 +98,20 @@ class WarningSender:
         return self.factory.to_staff(ctx.number, to, ctx.policy.templates.breach_warning, context, ctx.policy)
 
 
+def overnight(policy: Policy, zone: ZoneInfo, instant: datetime) -> bool:
+    """Inside the policy's quiet hours, or 20:00-08:00 in the severity's zone when it sets none."""
+    quiet = policy.notifications.quiet_hours
+    start, end = (quiet.start, quiet.end) if quiet else (time(20), time(8))
+    local = instant.astimezone(ZoneInfo(quiet.timezone) if quiet else zone).time()
+    return local >= start or local < end if start > end else start <= local < end
+
+
 class UpdateSender:
-    """Customer updates on the policy's cadence until the ticket is resolved."""
+    """Customer updates on the policy's cadence until the ticket is resolved.
+
+    Each says what changed since the last one, from the log. With nothing new it says so; at night,
+    for severities whose policy folds them, a second update with still nothing new is not sent.
+    """
 
     plan_bound = True
 
@@ -117,26 +134,119 @@ class UpdateSender:
         now = self.clock.now()
         seq = int(item.payload.get("seq", 1))
         following = next_update(ctx.policy, targets, ctx.account, now)
-        sent = self.outbox.send(ctx.number, "customer_update", self.build(ctx, seq, following), now, seq=seq)
-        writes = [*sent.writes, self.outbox.store.tickets.change(ctx.number, TicketPatch(
-            sets={"last_update_at": now, "updated_at": now, "last_outbound_message_id": sent.ses_message_id},
-            adds={"updates_sent": 1}))]
+        zone = ZoneInfo(targets.timezone)
+        news = news_since(self.outbox.store.tickets.entries(ctx.number), last_told(ctx), ctx.policy, zone)
+        store = self.outbox.store
+        more = []
         if following is not None and following < targets.resolution_due + CADENCE_HORIZON:
-            writes.append(self.outbox.store.due.add(update_item(ctx.number, item.plan, seq + 1, following)))
+            more = [store.due.add(i) for i in update_items(ctx, item.plan, seq + 1, following)]
+        severity = ctx.policy.severities[ctx.severity]
+        if not news and ctx.ticket.quiet_updates and severity.fold_overnight_updates \
+                and overnight(ctx.policy, zone, now):
+            logger.info("update_folded", extra={"ticket": ctx.number, "seq": seq})
+            return Done(more, "folded")
+        promised = following
+        if not news and severity.fold_overnight_updates:
+            # The night's slots will be folded unless there is news: promise the first one after it.
+            while promised is not None and overnight(ctx.policy, zone, promised) \
+                    and promised < now + timedelta(days=1):
+                promised = next_update(ctx.policy, targets, ctx.account, promised)
+        sent = self.outbox.send(ctx.number, "customer_update", self.build(ctx, seq, promised, news), now, seq=seq)
+        writes = [*sent.writes, store.tickets.change(ctx.number, TicketPatch(
+            sets={"last_update_at": now, "updated_at": now, "last_outbound_message_id": sent.ses_message_id,
+                  "quiet_updates": 0 if news else ctx.ticket.quiet_updates + 1},
+            adds={"updates_sent": 1})), *more]
         metrics.add_metric(name="CustomerUpdatesSent", unit="Count", value=1)
         return Done(writes, "sent", {"sent_message_id": sent.ses_message_id})
 
-    def build(self, ctx: TicketContext, seq: int, following: datetime | None) -> OutboundMail:
+    def build(self, ctx: TicketContext, seq: int, following: datetime | None,
+              news: list[str] | None = None) -> OutboundMail:
+        return self.factory.to_customer(ctx.ticket, ctx.policy.templates.customer_update,
+                                        update_context(ctx, seq, following, news or [], self.clock.now(),
+                                                       self.factory.sender.team_name),
+                                        ctx.policy)
+
+
+def last_told(ctx: TicketContext) -> datetime | None:
+    """Since when the customer has heard nothing: the last update, public reply or acknowledgment."""
+    moments = [m for m in (ctx.ticket.last_update_at, ctx.ticket.last_public_reply_at, ctx.ticket.ack_sent_at)
+               if m is not None]
+    return max(moments) if moments else None
+
+
+def update_items(ctx: TicketContext, plan: int, seq: int, at: datetime) -> list[DueItem]:
+    """The next update and, before it, the owner's nudge (dropped if it would fall in the past)."""
+    items = [update_item(ctx.number, plan, seq, at)]
+    nudge_at = at - ctx.policy.templates.nudge_before
+    if ctx.policy.templates.nudge_before and nudge_at > (ctx.ticket.last_update_at or ctx.ticket.created_at):
+        items.append(nudge_item(ctx.number, plan, seq, nudge_at, at))
+    return items
+
+
+def update_context(ctx: TicketContext, seq: int, following: datetime | None, news: list[str], now: datetime,
+                   team_name: str) -> dict[str, Any]:
+    zone = ZoneInfo(ctx.targets().timezone)
+    ticket = ctx.ticket
+    acknowledged = ticket.acknowledged_at is not None
+    return {
+        "style": style_for(ctx.policy, ctx.severity),
+        "ticket": {"number": ctx.number, "subject": base_subject(ticket.subject),
+                   "status": ctx.status.replace("_", " ")},
+        "status_words": STATUS_WORDS.get(ctx.status, ctx.status.replace("_", " ")),
+        "customer_name": ticket.requester_name or "there",
+        "severity": {"id": ctx.severity, "name": ctx.policy.severities[ctx.severity].name},
+        "seq": seq,
+        "news": news,
+        "since": wording_when(last_told(ctx) or ticket.created_at, zone),
+        "public_note": ticket.public_note,
+        "public_note_at": wording_when(ticket.public_note_at, zone) if ticket.public_note_at else None,
+        "progress": list(ticket.progress)[-5:],
+        "acknowledged": acknowledged,
+        "escalation": [] if acknowledged else escalation_state(ticket, ctx.policy, zone),
+        "next_steps": next_steps(ticket),
+        "eta": eta_text(ticket, zone),
+        "resolution_target": wording_when(ticket.resolution_due, zone) if ticket.resolution_due else None,
+        "next_update": local_text(following, zone) if following else None,
+        "opened_for": plain_duration(now - ticket.created_at),
+        "team_name": team_name,
+        "signature": signature(ticket, ctx.account, team_name),
+    }
+
+
+class UpdateNudger:
+    """Some minutes before a customer update: if nothing new has happened, the owner hears first."""
+
+    plan_bound = True
+
+    def __init__(self, factory: MailFactory, outbox: Outbox, clock: Clock) -> None:
+        self.factory = factory
+        self.outbox = outbox
+        self.clock = clock
+
+    def perform(self, item: DueItem, ctx: TicketContext | None) -> Done | Skip:
+        assert ctx is not None
+        if ctx.closed:
+            return Skip("stopped")
         zone = ZoneInfo(ctx.targets().timezone)
+        if ctx.ticket.quiet_updates and ctx.policy.severities[ctx.severity].fold_overnight_updates \
+                and overnight(ctx.policy, zone, parse_iso(item.payload["update_at"])):
+            return Skip("update_will_fold")  # nobody is woken for an update that will not be sent
+        since = last_told(ctx) or ctx.ticket.created_at
+        if news_since(self.outbox.store.tickets.entries(ctx.number), since, ctx.policy, zone):
+            return Skip("news_to_tell")
+        now = self.clock.now()
         context = {
-            "ticket": {"number": ctx.number, "subject": ctx.ticket.subject, "status": ctx.status.replace("_", " ")},
-            "customer_name": ctx.ticket.requester_name or "there",
+            "ticket": {"number": ctx.number, "subject": base_subject(ctx.ticket.subject), "status": ctx.status},
             "severity": {"id": ctx.severity, "name": ctx.policy.severities[ctx.severity].name},
-            "seq": seq,
-            "public_note": ctx.ticket.public_note,
-            "progress": list(ctx.ticket.progress)[-5:],
-            "next_update": local_text(following, zone) if following else None,
-            "opened_for": humanize(self.clock.now() - ctx.ticket.created_at),
-            "team_name": self.factory.sender.team_name,
+            "due": local_text(item.payload["update_at"], zone, "weekday_time"),
+            "due_long": local_text(item.payload["update_at"], zone),
+            "since": local_text(since, zone, "weekday_time"),
+            "account": ctx.account.name, "team_name": self.factory.sender.team_name,
+            "acknowledged": ctx.ticket.acknowledged_at is not None,
         }
-        return self.factory.to_customer(ctx.ticket, ctx.policy.templates.customer_update, context, ctx.policy)
+        to = ctx.ticket.owner or ctx.ticket.acknowledged_by or \
+            owner_address(ctx.ticket, ctx.account, self.factory.sender.team_queue)
+        mail = self.factory.to_staff(ctx.number, to, "update_nudge", context, ctx.policy)
+        sent = self.outbox.send(ctx.number, "update_nudge", mail, now, visibility="internal")
+        touch = self.outbox.store.tickets.change(ctx.number, TicketPatch(sets={"nudged_at": now}))
+        return Done([*sent.writes, touch], "sent", {"sent_message_id": sent.ses_message_id})

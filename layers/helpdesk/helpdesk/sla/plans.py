@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from helpdesk.accounts.model import Account
+from helpdesk.core.clock import iso
 from helpdesk.policy.calendar import business_hours_for
 from helpdesk.policy.models import Policy
 from helpdesk.sla.due import DueItem
@@ -45,6 +46,9 @@ def plan_items(policy: Policy, number: int, targets: Targets, account: Account, 
     first_update = next_update(policy, targets, account, targets.opened_at) if targets.update_every else None
     if first_update is not None:
         out.add("update#0001", "update", first_update, seq=1)
+        nudge_at = first_update - policy.templates.nudge_before
+        if policy.templates.nudge_before and nudge_at > targets.opened_at:
+            out.add("nudge#0001", "update_nudge", nudge_at, seq=1, update_at=iso(first_update))
     for step in escalation_steps(policy, targets, account):
         out.add(f"esc#{step.step}#{step.repeat}", "escalation", step.at, step=step.step, repeat=step.repeat,
                 level=step.level, unless=step.condition)
@@ -56,6 +60,12 @@ def plan_items(policy: Policy, number: int, targets: Targets, account: Account, 
 
 def update_item(number: int, plan: int, seq: int, at: datetime) -> DueItem:
     return DueItem.new(number, f"p{plan}#update#{seq:04d}", "update", at, {"plan": plan, "seq": seq})
+
+
+def nudge_item(number: int, plan: int, seq: int, at: datetime, update_at: datetime) -> DueItem:
+    """The owner's reminder before update `seq`, when nothing new has happened since the last one."""
+    return DueItem.new(number, f"p{plan}#nudge#{seq:04d}", "update_nudge", at,
+                       {"plan": plan, "seq": seq, "update_at": iso(update_at)})
 
 
 def reopen_plan(policy: Policy, ticket: Ticket, account: Account, now: datetime

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from helpdesk.policy.durations import parse_duration
 from helpdesk.tickets import changes
 from helpdesk.tickets.changes import Change
 from helpdesk.tickets.records import STATUSES, KbArticle
@@ -90,6 +91,25 @@ def _check_docscore(arg: str, rules: Rules) -> str | None:
 
 
 KB_REF_MAX = 300
+ETA_MAX = 200
+
+
+def _check_eta(arg: str, rules: Rules) -> str | None:
+    if not arg:
+        return "#eta needs a duration (4h, 2d) or a time in words"
+    return None if len(arg) <= ETA_MAX else f"#eta takes at most {ETA_MAX} characters"
+
+
+def set_eta(arg: str, actor: str) -> Builder:
+    """A duration (`4h`) becomes an instant from now; anything else is kept as the words staff wrote."""
+    def change(ctx: TicketContext, now: datetime) -> Change:
+        try:
+            at: datetime | None = now + parse_duration(arg)
+        except ValueError:
+            at = None
+        return Change({"eta": arg, "eta_at": at}, {"kind": "eta_set", "actor": actor, "value": arg})
+
+    return change
 
 
 def _check_kb(arg: str, rules: Rules) -> str | None:
@@ -133,6 +153,10 @@ COMMANDS: dict[str, Spec] = {spec.name: spec for spec in [
          lambda ops, arg, actor: changes.set_field("fix", arg, actor)),
     Spec("verified", "#verified <text>", "how the fix was checked, for the resolution record",
          _needs_text("verified"), lambda ops, arg, actor: changes.set_field("verified", arg, actor)),
+    Spec("eta", "#eta 4h | #eta <when>", "estimated time to resolution, told in customer updates", _check_eta,
+         lambda ops, arg, actor: set_eta(arg, actor)),
+    Spec("next", "#next <text>", "the next steps customers read in their updates", _needs_text("next"),
+         lambda ops, arg, actor: changes.set_field("next_steps", arg, actor)),
     Spec("lessons", "#lessons <text>", "lessons learned, for the resolution record", _needs_text("lessons"),
          lambda ops, arg, actor: changes.set_field("lessons", arg, actor)),
     Spec("docscore", "#docscore 1-10", "rate how well this ticket is documented", _check_docscore,

@@ -100,6 +100,11 @@ class Ticket(BaseModel):
     fix: str = ""  # the resolution record: what fixed it (#fix), how it was checked (#verified), #lessons
     verified: str = ""
     lessons: str = ""
+    eta: str = ""  # the estimated time to resolution staff gave (#eta), as they wrote it
+    eta_at: datetime | None = None  # the same, as an instant, when it was given as a duration or time
+    next_steps: str = ""  # what the team will do next (#next), told in customer updates
+    quiet_updates: int = 0  # customer updates in a row that had no news to tell
+    nudged_at: datetime | None = None  # the owner's last "update due, nothing new" reminder
     doc_score: int | None = None  # staff rating of the ticket's documentation, 1-10 (#docscore)
     kb_articles: list[KbArticle] = Field(default_factory=list)
     progress: list[str] = Field(default_factory=list)
