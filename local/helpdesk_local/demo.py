@@ -76,7 +76,7 @@ def run_demo(out_dir: Path, emit: Callable[[TimelineEvent], None], serve: bool =
                                   "#prevention The sync now rejects a batch that would remove records.\n"
                                   "#status resolved\n\nDr Osei, the sync is fixed and re-enabled; all 120 records "
                                   "are present.", sender="priya.natarajan@example.com", name="Priya Natarajan")
-        runtime.run_until(DEMO_START + timedelta(days=1, hours=2, minutes=30))
+        runtime.run_until(DEMO_START + timedelta(days=1, hours=6, minutes=30))  # the survey follows the check-in
         rate(runtime, 1001, 4, "Good recovery; we would like the post-incident report.")
         for event in runtime.timeline:
             emit(event)

@@ -50,13 +50,13 @@ def test_acknowledgment_states_targets_from_policy(runtime, mail):
     outcome = runtime.deliver(mail(subject="Production is down", body="The platform is down for everyone."))
     policy = load_policy("p0-p3")
     severity = policy.severities[outcome["severity"]]
-    text = runtime.customer_emails()[0].body()
+    text = " ".join(runtime.customer_emails()[0].body().split())
 
     assert outcome["severity"] == "P0"
-    assert f"{severity.name} (P0)" in text
+    assert f"{severity.name.lower()} (P0)" in text
     assert f"within {humanize(severity.first_response)}" in text
     assert f"every {humanize(severity.update_every)}" in text
-    assert "Point of contact:" in text and "support@help.example.com" in text
+    assert "Who is on it:" in text and "support@help.example.com" in text
     # 09:00 Pacific + 15 minutes, shown in the policy's business timezone.
     assert "09:15 PST" in text
     ticket = runtime.ticket(outcome["ticket"])

@@ -26,12 +26,13 @@ def base_subject(subject: str | None) -> str:
 
 
 def tidy_subject(subject: str | None) -> str:
-    """`[#1001] Re: Login broken`: the tag first (even when written after a `Re:`), one `Re:` if any."""
+    """`[#1001] Re: Login broken` or `Re: [#1001] Login broken`: the template's order, one tag, one `Re:`."""
     text = _SPACES.sub(" ", subject or "").strip()
     tag = _FIRST_TAG.match(text)
     if not tag:
         return base_subject(text)
     rest = text[tag.end():].strip()
-    reply = bool(re.search(r"\bre\s*:", tag.group(1), re.I)) or bool(_LEADING_RE.match(rest))
-    rest = base_subject(rest)
-    return " ".join(part for part in (tag.group(2), "Re:" if reply else "", rest) if part)
+    reply_first = bool(re.search(r"\bre\s*:", tag.group(1), re.I))
+    reply_after = not reply_first and bool(_LEADING_RE.match(rest))
+    parts = ("Re:" if reply_first else "", tag.group(2), "Re:" if reply_after else "", base_subject(rest))
+    return " ".join(part for part in parts if part)
