@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-# The opening of a message carries its point (the longest labelled email is under 3,000 characters);
-# reading 6,000 keeps 200 KB mail under 50 ms (benchmarks/classifier_speed.py).
-MAX_CHARS = 6_000
+# The opening of a message carries its point (the longest labelled email is 1,560 characters);
+# reading 4,000 keeps 200 KB mail under 50 ms with the larger lexicon (benchmarks/classifier_speed.py).
+MAX_CHARS = 4_000
 _QUOTED_LINE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
 _SIGNATURE_RULE = re.compile(r"^[ \t]*(?:--|__+)[ \t]*$", re.MULTILINE)
 _MOBILE_FOOTER = re.compile(r"^[ \t]*sent from my [^\n]*$", re.MULTILINE | re.IGNORECASE)
