@@ -96,6 +96,11 @@ PARAPHRASES = [
     ("Documents", "All patient documents uploaded since Monday cannot be found any more.", "data_loss"),
     ("Templates", "The update wiped the settings and all the templates of every user.", "data_loss"),
     ("Notes", "All treatment notes written between Monday and Friday last week are blank now.", "data_loss"),
+    ("Kiosks", "The kiosk screens in all our cinemas show 'No connection to ticket server'.", "outage"),
+    ("Tills", "Our tills froze at 12:05 in every shop and won't come back after a restart.", "outage"),
+    ("Spam", "Our support inbox is sending spam to thousands of people.", "security_incident"),
+    ("Admins", "We noticed 40 new admin users in our account overnight, all with random names.",
+     "security_incident"),
 ]
 
 
@@ -142,6 +147,8 @@ def test_words_in_any_script_stay_whole() -> None:
     ("Licence", "Please cancel the licence for Jamie, she left last month. Keep the other seats."),
     ("Maintenance", "What happens during your maintenance window on Sunday, will the site be down?"),
     ("Uploads", "Do you run a virus scan on files our customers upload?"),
+    ("New admin", "Please create a new admin user for our new manager, Tom."),
+    ("Export", "Some orders are missing from the CSV export, but they are in the order list."),
 ])
 def test_harmless_uses_of_alarming_words_raise_nothing(p0p3: Classifier, subject: str, body: str) -> None:
     result = p0p3.classify(subject, body)
