@@ -36,8 +36,9 @@ EPOCHS = 30
 LEARNING_RATE = 0.2
 L2_GRID = {"level": (0.001, 0.003, 0.01), "issue_type": (0.0003, 0.001, 0.003)}
 # Word features are scaled per model (each message's words carry 1/sqrt(n) before scaling): a light
-# touch for severity, where concepts and figures should decide, and more for issue types.
-WORD_SCALE = {"level": 1.0, "issue_type": 3.0}
+# touch for severity, where concepts and figures should decide, and more for issue types. The scale is
+# chosen by cross-validation from these candidates, as the L2 strength is.
+WORD_SCALE_GRID = {"level": (0.5, 1.0), "issue_type": (1.5, 2.0, 3.0)}
 MIN_WORD_COUNT = 3
 CV_FOLDS = 3
 SEED = 20240501
@@ -93,9 +94,8 @@ def _scaled(values: dict[str, float], vocab: set[str], word_scale: float) -> dic
     return {f: v * word_scale if f.startswith("word:") else v for f, v in values.items() if f in vocab}
 
 
-def fit(train: list[Row], target: str, l2: float, classes: Sequence[str]) -> LinearModel:
+def fit(train: list[Row], target: str, l2: float, classes: Sequence[str], scale: float) -> LinearModel:
     vocab = _vocabulary(train)
-    scale = WORD_SCALE[target]
     weights: dict[str, dict[str, float]] = {}
     bias = dict.fromkeys(classes, 0.0)
     order = list(range(len(train)))
@@ -142,12 +142,12 @@ def _cost(gold: str, predicted: str, target: str) -> int:
     return MISSED_CRITICAL_COST if missed else 1
 
 
-def cross_validate(data: list[Row], target: str, l2: float, classes: Sequence[str],
+def cross_validate(data: list[Row], target: str, l2: float, classes: Sequence[str], scale: float,
                    rule_grid: Sequence[Sequence[Sequence[object]]] = ((),)) -> list[tuple[float, int]]:
     """(accuracy, cost) for each candidate rule set, the folds' models trained once."""
     correct, cost = [0] * len(rule_grid), [0] * len(rule_grid)
     for fold in range(CV_FOLDS):
-        model = fit([r for r in data if r.fold != fold], target, l2, classes)
+        model = fit([r for r in data if r.fold != fold], target, l2, classes, scale)
         for row in (r for r in data if r.fold == fold):
             gold = getattr(row, target)
             for k, rules in enumerate(rule_grid):
@@ -160,13 +160,15 @@ def cross_validate(data: list[Row], target: str, l2: float, classes: Sequence[st
 def _train_one(data: list[Row], target: str, classes: Sequence[str], log) -> LinearModel:
     grid = AT_LEAST_GRID if target == "level" else ((),)
     scored = []
-    for l2 in L2_GRID[target]:
-        for rules, (accuracy, cost) in zip(grid, cross_validate(data, target, l2, classes, grid), strict=True):
-            scored.append((cost, -accuracy, l2, rules))
-            log(f"{target}: l2={l2} rules={[list(r) for r in rules]} cross-validated accuracy {accuracy:.3f}, "
-                f"cost {cost} on {len(data)} tuned examples")
-    cost, neg_accuracy, l2, rules = min(scored, key=lambda s: (s[0], s[1], s[2]))
-    model = _with_rules(fit(data, target, l2, classes), rules)
+    for scale in WORD_SCALE_GRID[target]:
+        for l2 in L2_GRID[target]:
+            results = cross_validate(data, target, l2, classes, scale, grid)
+            for rules, (accuracy, cost) in zip(grid, results, strict=True):
+                scored.append((cost, -accuracy, l2, scale, rules))
+                log(f"{target}: words x{scale} l2={l2} rules={[list(r) for r in rules]} cross-validated accuracy "
+                    f"{accuracy:.3f}, cost {cost} on {len(data)} tuned examples")
+    cost, neg_accuracy, l2, scale, rules = min(scored, key=lambda s: (s[0], s[1], s[2], s[3]))
+    model = _with_rules(fit(data, target, l2, classes, scale), rules)
     meta = {**model.meta, "cv_accuracy": round(-neg_accuracy, 4), "cv_cost": cost, "cv_folds": CV_FOLDS}
     return LinearModel(model.classes, model.bias, model.weights, meta)
 

@@ -78,6 +78,50 @@ def test_a_plain_question_about_plan_limits_is_low_with_no_trigger(classifier: C
     assert result.issue_type == "training_or_question"
 
 
+# -- the same incident said another way ------------------------------------------------------------------
+
+PARAPHRASES = [
+    ("Someone got in", "Our shop's admin email was changed by someone and now we can't get in. Our MFA was "
+     "switched off on the owner account too.", "security_incident"),
+    ("Invoices", "In the portal our customers can see each other's invoices.", "security_incident"),
+    ("Search", "Patient records from another practice show up in our search results.", "security_incident"),
+    ("Emails", "Emails went out from our account to all our contacts that we did not send.", "security_incident"),
+    ("Files", "Our files were encrypted overnight and a note demands payment in bitcoin.", "security_incident"),
+    ("Login", "The activity log shows logins from Brazil at 3am. None of us were awake.", "security_incident"),
+    ("Access", "It is not possible to login for any of our employees since 8 o'clock.", "outage"),
+    ("Shop", "No customer can place an order on our webshop since last night.", "outage"),
+    ("404", "The login page gives 404 for the whole team.", "outage"),
+    ("Payroll", "We can't run payroll and the bank cut-off is at three, otherwise nobody gets paid.", "outage"),
+    ("Weekend", "We are missing all orders from the weekend, they are not in the system.", "data_loss"),
+    ("Documents", "All patient documents uploaded since Monday cannot be found any more.", "data_loss"),
+    ("Templates", "The update wiped the settings and all the templates of every user.", "data_loss"),
+    ("Notes", "All treatment notes written between Monday and Friday last week are blank now.", "data_loss"),
+    ("Kiosks", "The kiosk screens in all our cinemas show 'No connection to ticket server'.", "outage"),
+    ("Tills", "Our tills froze at 12:05 in every shop and won't come back after a restart.", "outage"),
+    ("Spam", "Our support inbox is sending spam to thousands of people.", "security_incident"),
+    ("Admins", "We noticed 40 new admin users in our account overnight, all with random names.",
+     "security_incident"),
+]
+
+
+@pytest.mark.parametrize(("subject", "body", "trigger"), PARAPHRASES)
+def test_an_incident_is_found_however_it_is_worded(p0p3: Classifier, subject: str, body: str,
+                                                   trigger: str) -> None:
+    result = p0p3.classify(subject, body)
+    assert trigger in result.triggers
+    assert result.severity == level(p0p3, "critical")
+    assert any(e.decision == "trigger" and e.value == trigger and e.phrases for e in result.evidence)
+
+
+def test_words_in_any_script_stay_whole() -> None:
+    from helpdesk.classify.text import analyse, stem
+
+    words = [t.word for t in analyse("Zeitüberschreitung", "Łukasz sagt: 王伟 kann nicht.").tokens]
+    assert words[:3] == ["zeitüberschreitung", "łukasz", "sagt"] and "王伟" in words
+    # "apply" and "reply" are not adverbs of "app" and "rep": "fines apply" must not meet "the app".
+    assert stem("apply") == stem("applied") != stem("app") and stem("reply") == stem("replies")
+
+
 # -- harmless senses, negation, hypotheticals and the past ------------------------------------------
 
 
@@ -94,6 +138,17 @@ def test_a_plain_question_about_plan_limits_is_low_with_no_trigger(classifier: C
     ("newsletter", "Please cancel my subscription to your newsletter, not our platform subscription."),
     ("Finance", "Could you give Sue from finance access to invoices?"),
     ("Media", "Is it possible to add folders to the media library?"),
+    ("DLP", "Do you offer data loss prevention rules, for example blocking large exports?"),
+    ("Stuck import", "The import tool is stuck at 99%. Is it safe to kill the process and start again?"),
+    ("DPA", "Our lawyers asked for your DPA template and the list of subprocessors."),
+    ("Retention", "How long do you keep deleted records before they are purged?"),
+    ("Backups", "Do backups include deleted files?"),
+    ("GDPR", "A customer asked us to delete all his data under GDPR. How do we do that?"),
+    ("Licence", "Please cancel the licence for Jamie, she left last month. Keep the other seats."),
+    ("Maintenance", "What happens during your maintenance window on Sunday, will the site be down?"),
+    ("Uploads", "Do you run a virus scan on files our customers upload?"),
+    ("New admin", "Please create a new admin user for our new manager, Tom."),
+    ("Export", "Some orders are missing from the CSV export, but they are in the order list."),
 ])
 def test_harmless_uses_of_alarming_words_raise_nothing(p0p3: Classifier, subject: str, body: str) -> None:
     result = p0p3.classify(subject, body)

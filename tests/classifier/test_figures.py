@@ -21,16 +21,17 @@ def report(request: pytest.FixtureRequest) -> dict:
     return evaluate(request.param)
 
 
-# Floors a little under what the held-out part reached when this was written (see docs/classifier.md:
-# 83.5% severity, 4 critical below the second level, 88.7% trigger recall, 10.5% of harmless mail fired,
-# 74.7% issue type); they catch a regression, they do not claim the targets are met.
+# Floors a little under what the held-out part (315 emails with the third set) reached when this was
+# written (see docs/classifier.md: 82.2% severity, 4 critical below the second level, 87.7% trigger
+# recall, 9.1% of harmless mail fired, 74.9% issue type); they catch a regression, they do not claim
+# the targets are met.
 HELD_OUT_FLOORS = {"severity_accuracy": 0.80, "trigger_recall": 0.85, "issue_type_accuracy": 0.70}
-HELD_OUT_CEILINGS = {"false_trigger_rate": 0.16, "critical_below_second": 6}
+HELD_OUT_CEILINGS = {"false_trigger_rate": 0.12, "critical_below_second": 5}
 
 
 def test_held_out_figures_stay_above_their_floors(report: dict) -> None:
     held_out = report["parts"]["held_out"]
-    assert held_out["examples"] >= 240
+    assert held_out["examples"] >= 300
     for name, floor in HELD_OUT_FLOORS.items():
         assert held_out[name] >= floor, format_report(report)
     for name, ceiling in HELD_OUT_CEILINGS.items():
@@ -48,7 +49,7 @@ def test_the_tuned_part_is_reported_apart_and_every_realistic_case_is_in_it(repo
 
 def test_each_source_is_reported_on_its_own_parts(report: dict) -> None:
     sources = report["sources"]
-    for name in ("labelled", "labelled-more", "adversarial"):
+    for name in ("labelled", "labelled-more", "adversarial", "labelled-round3"):
         assert set(sources[name]) == {"tuned", "held_out"}
     assert set(sources["examples"]) == {"tuned"} and set(sources["training-only"]) == {"tuned"}
     held_out = sum(parts["held_out"]["examples"] for parts in sources.values() if "held_out" in parts)

@@ -8,6 +8,7 @@ from helpdesk_local.eval_data import (
     HELD_OUT,
     LABELLED,
     LABELLED_MORE,
+    LABELLED_ROUND3,
     TRAINING_ONLY,
     TUNED,
     labelled_items,
@@ -24,7 +25,8 @@ RAISES = {"churn": "P1", "legal": "P1", "pr_risk": "P1", "hipaa": "P1", "pci": "
 KEYS = {"id", "severity", "p0_p3_severity", "triggers", "type", "note", "subject", "body"}
 
 
-@pytest.mark.parametrize("path", [LABELLED, LABELLED_MORE, TRAINING_ONLY], ids=["labelled", "more", "training-only"])
+@pytest.mark.parametrize("path", [LABELLED, LABELLED_MORE, TRAINING_ONLY, LABELLED_ROUND3],
+                         ids=["labelled", "more", "training-only", "round3"])
 def test_every_label_follows_the_rules(path) -> None:
     items = labelled_items(path)
     assert len(items) >= 100
@@ -47,3 +49,9 @@ def test_ids_are_unique_across_sets_and_the_split_is_the_documented_one() -> Non
     assert all(e.split == TUNED for e in examples if e.source == "training-only")
     held_out = sum(e.split == HELD_OUT for e in more)
     assert 0.3 * len(more) < held_out < 0.5 * len(more)
+
+
+def test_the_third_set_is_split_by_hash_like_the_others() -> None:
+    round3 = [e for e in load_all() if e.source == "labelled-round3"]
+    assert len(round3) >= 150 and all(e.split == split_of(e.id) for e in round3)
+    assert 0.3 * len(round3) < sum(e.split == HELD_OUT for e in round3) < 0.5 * len(round3)

@@ -2,7 +2,9 @@
 
 A whole match stays inside one clause. A match whose clause says, before it and within four words,
 "not", "no", "never", "without" or a "-n't" word is negated; one in a clause that opens with "if",
-"whether" or "in case" (or a sentence asking "what if") is hypothetical. Matches that overlap a
+"whether" or "in case" (or a sentence asking "what if") is hypothetical, and so is one in a question about
+how the product behaves ("how long are deleted records kept?", "will the site be down?", "do backups
+include deleted files?"; not "why did our orders vanish?" or "can you check?"). Matches that overlap a
 `harmless` match ("drop-down", "lost my password", "legal entity") do not count at all, and a concept
 may name others whose matches void its own (`overridden_by`: "every one of our" is not "one of our").
 """
@@ -21,6 +23,11 @@ _NOT_NEGATIONS = frozenset({"no longer", "not only", "not just", "no doubt", "no
 _SUBJECTS = frozenset({"we", "we'll", "we're", "we've", "i", "i'll", "i'm", "i've", "they", "they'll", "they're",
                        "you", "you'll", "you're", "she", "he", "she'll", "he'll"})
 _HYPOTHETICAL = frozenset({"if", "whether", "hypothetically", "suppose", "supposing", "unless"})
+# Questions opening with these ask how the product behaves in general, not about something that happened.
+_GENERIC_QUESTION_HEADS = frozenset({"how", "when", "do", "does", "will", "would", "should", "may", "might", "shall"})
+_GENERIC_QUESTION_PAIRS = frozenset({("is", "there"), ("are", "there"), ("what", "happens"), ("what", "happen"),
+                                     ("where", "do"), ("where", "does"), ("can", "we"), ("can", "i"), ("could", "we"),
+                                     ("could", "i"), ("what", "will"), ("what", "would"), ("is", "it")})
 _NT_WORDS = frozenset({"isn't", "aren't", "wasn't", "weren't", "doesn't", "don't", "didn't", "hasn't", "haven't",
                        "hadn't", "won't", "wouldn't", "shouldn't", "isnt", "arent", "wasnt", "doesnt", "dont",
                        "didnt", "hasnt", "havent", "wont"})
@@ -210,7 +217,8 @@ class Matcher:
         restart = max((j for j, w in enumerate(near) if w in _SUBJECTS), default=-1)
         negated = any(_is_negator(w, near[j + 1] if j + 1 < len(near) else "")
                       for j, w in enumerate(near) if j > restart)
-        hypothetical = any(w in _HYPOTHETICAL for w in words) or _asks_what_if(tokens, start)
+        hypothetical = any(w in _HYPOTHETICAL for w in words) or _asks_what_if(tokens, start) or \
+            _generic_question(tokens, start)
         return Hit(concept, start, end, " ".join(phrase.split()), negated, hypothetical)
 
 
@@ -231,3 +239,17 @@ def _asks_what_if(tokens: list[Token], start: int) -> bool:
         j -= 1
     head = [t.word for t in tokens[j + 1: j + 4]]
     return head[:2] == ["what", "if"] or head[:3] == ["what", "happens", "if"] or head[:2] == ["in", "case"]
+
+
+def _generic_question(tokens: list[Token], start: int) -> bool:
+    """The clause is a question about how things work: it ends in "?" and opens with how/when/will/do..."""
+    clause = tokens[start].clause
+    first = last = start
+    while first > 0 and tokens[first - 1].clause == clause:
+        first -= 1
+    while last + 1 < len(tokens) and tokens[last + 1].clause == clause:
+        last += 1
+    if tokens[last].word != "?":
+        return False
+    head = [t.word for t in tokens[first: first + 2]]
+    return head[0] in _GENERIC_QUESTION_HEADS or tuple(head) in _GENERIC_QUESTION_PAIRS
