@@ -27,6 +27,8 @@ from helpdesk.escalation.escalator import Escalator
 from helpdesk.escalation.routing import sms_routes
 from helpdesk.escalation.sms import SmsDigests, SmsSender
 from helpdesk.escalation.watchers import ExecutiveAckCheck, NoProgressCheck
+from helpdesk.incidents.fanout import IncidentCadence, IncidentFanout, IncidentNotices
+from helpdesk.incidents.service import CADENCE, FANOUT, NOTICE, IncidentDesk
 from helpdesk.messages import rendering
 from helpdesk.messages.acknowledgment import Acknowledgments
 from helpdesk.messages.outbox import MailFactory, Outbox, Sender
@@ -75,6 +77,7 @@ class Services:
     blobs: BlobStore | None
     signing_key: bytes
     sweeper: Sweeper
+    incidents: IncidentDesk
 
 
 def build_services(settings: CommonSettings, blobs: BlobStore | None = None, *, clock: Clock | None = None
@@ -91,10 +94,11 @@ def build_services(settings: CommonSettings, blobs: BlobStore | None = None, *, 
     ops = TicketOps(store, contexts, clock, ResolutionPlanner(store))
     escalator = Escalator(store, due, notifier, settings.escalation_topic_arn, sms_routes(settings.sms_routes),
                           clock, public_url=getattr(settings, "survey_url", ""), chat_topic_arn=settings.chat_topic_arn)
-    staff_replies = StaffReplies(ops, due, escalator, factory, outbox, blobs, clock)
+    incidents = IncidentDesk(store, clock, policy)
+    staff_replies = StaffReplies(ops, due, escalator, factory, outbox, blobs, clock, incidents)
     _register(due, settings, store, clock, factory, outbox, ops, escalator, staff_replies)
     return Services(settings, store, clock, contexts, due, ops, escalator, staff_replies, factory, outbox, blobs, key,
-                    Sweeper(store, due, clock))
+                    Sweeper(store, due, clock), incidents)
 
 
 def _register(due: DueWork, settings: CommonSettings, store: Store, clock: Clock, factory: MailFactory,
@@ -116,6 +120,9 @@ def _register(due: DueWork, settings: CommonSettings, store: Store, clock: Clock
     due.register(RESOLUTION_KINDS, AfterResolution(factory, outbox, clock))
     due.register(("survey",), SurveySender(factory, outbox, clock, getattr(settings, "survey_url", "")))
     due.register((FEEDBACK_KIND,), FeedbackNotifier(factory, outbox, due, clock))
+    due.register((CADENCE,), IncidentCadence(store, clock, due.contexts.policy, due.run_now))
+    due.register((FANOUT,), IncidentFanout(store, due.contexts.policy))
+    due.register((NOTICE,), IncidentNotices(store, factory, outbox, ops, clock))
 
 
 # -- the roots, one per entry point -------------------------------------------------------------
@@ -132,7 +139,8 @@ def inbound() -> Any:
     s = build_services(settings, blobs)
     policy = s.contexts.policy
     return InboundProcessor(IntakeServices(settings, s.store, blobs, s.clock, policy, Classifier(policy), s.due,
-                                           s.contexts, s.escalator, s.staff_replies, s.signing_key))
+                                           s.contexts, s.escalator, s.staff_replies, s.signing_key,
+                                           incidents=s.incidents))
 
 
 @lru_cache(maxsize=1)

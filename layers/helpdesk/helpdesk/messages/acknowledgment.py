@@ -84,6 +84,7 @@ class Acknowledgments:
             },
             "contact": point_of_contact(account, sender.team_name, sender.address),
             "excerpt": list(ticket.excerpt),
+            "incident": {"id": ticket.incident, "title": ticket.incident_title} if ticket.incident else None,
         }
         return self.factory.to_customer(ticket, policy.templates.acknowledgment, context, policy,
                                         in_reply_to=ticket.root_message_id, auto_submitted="auto-replied")

@@ -108,6 +108,10 @@ class UpdateSender:
         if ctx.closed:
             return Skip("stopped")
         targets = ctx.targets()
+        if ctx.ticket.incident and targets.update_every:
+            # The incident's updates speak for this ticket; its own cadence resumes if it is unlinked.
+            return Defer(self.clock.now() + targets.update_every, f"{ctx.ticket.incident} sends the updates",
+                         replan=True)
         last_public = ctx.ticket.last_public_reply_at
         if last_public and targets.update_every and last_public > item.planned - targets.update_every:
             # A public reply inside this period already told the customer where things stand.

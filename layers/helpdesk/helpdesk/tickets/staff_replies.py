@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from helpdesk.adapters.aws.blobs import BlobStore
     from helpdesk.adapters.aws.table import Write
     from helpdesk.escalation.escalator import Escalator
+    from helpdesk.incidents.service import IncidentDesk
     from helpdesk.mail.parsing import InboundMail
     from helpdesk.tickets.context import TicketContext
 
@@ -51,8 +52,9 @@ class StaffMessage:
 
 class StaffReplies:
     def __init__(self, ops: TicketOps, due: DueWork, escalator: Escalator, factory: MailFactory,
-                 outbox: Outbox, blobs: BlobStore | None, clock: Clock) -> None:
+                 outbox: Outbox, blobs: BlobStore | None, clock: Clock, incidents: IncidentDesk | None = None) -> None:
         self.ops = ops
+        self.incidents = incidents
         self.due = due
         self.escalator = escalator
         self.factory = factory

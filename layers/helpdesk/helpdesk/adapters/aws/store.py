@@ -11,6 +11,7 @@ from typing import Any
 from helpdesk.accounts.lookup import lookup_domains, pick_account
 from helpdesk.accounts.model import Account
 from helpdesk.adapters.aws.due import DueRepository
+from helpdesk.adapters.aws.incidents import IncidentRepository
 from helpdesk.adapters.aws.keys import (
     COUNTER_KEY,
     Key,
@@ -136,6 +137,7 @@ class Store:
         self.counter = Counter(table)
         self.sms_windows = SmsWindows(table)
         self.ack_links = AckLinks(table)
+        self.incidents = IncidentRepository(table)
 
     def lookup(self) -> Lookup:
         return Lookup(self.table)
