@@ -371,7 +371,10 @@ def build_parser() -> argparse.ArgumentParser:
         op.add_argument("--stack")
         op.set_defaults(func=_ticket_op)
 
+    from helpdesk_local.incident_cli import add_parser as add_incident_parser
     from helpdesk_local.report_cli import add_parser as add_report_parser
+
+    add_incident_parser(sub)
 
     add_report_parser(sub)
 

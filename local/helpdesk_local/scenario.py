@@ -221,8 +221,8 @@ def _operator(run: Run, step: Step) -> None:
 
 def _incident(run: Run, step: Step) -> None:
     """An incident update or resolution, as `helpdesk incident update|resolve` would make it."""
-    from helpdesk.incidents.model import incident_number
     from helpdesk.app import factory
+    from helpdesk.incidents.model import incident_number
 
     runtime = run.runtime
     env = runtime.aws.functions["InboundEmailFunction"].environment
