@@ -87,12 +87,16 @@ class IncidentFanout:
         self.store = store
         self.policy = policy
 
+    @property
+    def batch_size(self) -> int:
+        return self.policy.incidents.fanout_batch
+
     def perform(self, item: DueItem, ctx: TicketContext | None) -> Done | Skip:
         incident = self.store.incidents.get(item.incident or 0)
         if incident is None:
             return Skip("no_incident")
         kind, seq, after = item.payload["kind"], int(item.payload["seq"]), int(item.payload.get("after", 0))
-        batch = sorted(t for t in incident.tickets if t > after)[: self.policy.incidents.fanout_batch]
+        batch = sorted(t for t in incident.tickets if t > after)[: self.batch_size]
         added = 0
         for ticket in batch:
             notice = DueItem.new(ticket, notice_id(incident.number, kind, seq), NOTICE, item.planned,
@@ -100,7 +104,7 @@ class IncidentFanout:
                                   "text": item.payload.get("text", "")})
             added += self.store.due.put_once(notice)
         writes = []
-        if batch and len(batch) == self.policy.incidents.fanout_batch:
+        if batch and len(batch) == self.batch_size:
             writes.append(self.store.due.add(fanout_item(incident.number, kind, seq, item.planned,
                                                          item.payload.get("text", ""), batch[-1])))
         logger.info("incident_fanout", extra={"incident": incident.id, "kind": kind, "seq": seq,
