@@ -46,8 +46,8 @@ class IncidentDetection(Strict):
     min_tickets: int = Field(default=3, ge=2)
     min_accounts: int = Field(default=2, ge=1)
     window: Duration = timedelta(minutes=15)
-    similarity: float = Field(default=0.2, gt=0, le=1)  # estimated word overlap, with category or a trigger shared
-    similarity_alone: float = Field(default=0.35, gt=0, le=1)  # estimated word overlap when nothing else is shared
+    similarity: float = Field(default=0.5, gt=0, le=1)  # word overlap needed with the category or a trigger shared
+    similarity_alone: float = Field(default=0.75, gt=0, le=1)  # word overlap needed when nothing else is shared
 
 
 class Incidents(Strict):
