@@ -198,3 +198,24 @@ def test_fan_out_survives_a_crash_halfway_without_resending_or_skipping(runtime,
     got = Counter(number for e in runtime.customer_emails() if "orders are flowing" in e.body()
                   for number in tickets if f"[#{number}]" in e.subject)
     assert got == Counter(dict.fromkeys(tickets, 1)), "everyone once, nobody twice"
+
+
+def test_the_report_counts_incidents_their_reach_and_time_to_first_update(runtime):
+    from helpdesk.policy.loader import load_policy
+    from helpdesk.reports.periods import make_period
+    from helpdesk.reports.render import text, to_csv
+    from helpdesk.reports.service import ReportService
+
+    tickets = storm(runtime, 3)
+    runtime.advance(timedelta(minutes=6))
+    runtime.staff_reply(tickets[0], "#incident update Card payments are failing at our provider.\n#note")
+    runtime.run_until(runtime.now() + timedelta(minutes=3), every_minute=True)
+    service = ReportService(runtime.store(), load_policy("p0-p3"), None, None, runtime.clock, sender="s@x.example",
+                            team_name="Support")
+    start = runtime.now() - timedelta(days=1)
+    report = service.build(make_period(start, start + timedelta(days=2), "America/Los_Angeles"))
+    section = report.incidents
+    assert (section.count, section.customers_affected, section.accounts_affected) == (1, 3, 2)
+    assert section.rows[0].minutes_to_first_update is not None and 6 <= section.rows[0].minutes_to_first_update <= 8
+    assert "Incidents: 1 opened (0 resolved); 3 tickets from 2 accounts" in text(report, "Support")
+    assert "incidents,all,customers_affected,3" in to_csv(report)
