@@ -13,22 +13,19 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from helpdesk.core.clock import iso
-from helpdesk.incidents.model import Incident, RecentTicket
+from helpdesk.incidents.model import OpenIncident, RecentTicket
 from helpdesk.incidents.signature import Signature, similarity
 
 if TYPE_CHECKING:
     from helpdesk.policy.limits import IncidentDetection
     from helpdesk.policy.models import Policy
 
-OPEN_LOOKED_AT = 20  # the newest incidents a new ticket is compared with
-
-
 @dataclass
 class Match:
     """A decision: join `incident`, or open one with `tickets` (the earlier ones and this one)."""
 
     reason: str
-    incident: Incident | None = None
+    incident: OpenIncident | None = None
     tickets: list[RecentTicket] = field(default_factory=list)
     overlap: float = 0.0
 
@@ -55,11 +52,9 @@ def severity_rank(policy: Policy, severity: str) -> int:
     return order.index(severity) if severity in order else len(order)
 
 
-def join_open(sig: Signature, incidents: list[Incident], detect: IncidentDetection) -> Match | None:
-    best: tuple[float, Incident] | None = None
+def join_open(sig: Signature, incidents: list[OpenIncident], detect: IncidentDetection) -> Match | None:
+    best: tuple[float, OpenIncident] | None = None
     for incident in incidents:
-        if not incident.open:
-            continue
         score = max((overlap_if_match(sig, incident.category, incident.triggers, h, detect)
                      for h in incident.signatures), default=0.0)
         if score and (best is None or score > best[0]):

@@ -110,3 +110,28 @@ class RecentTicket(BaseModel):
     arr: float = 0.0
     name: str = ""
     strategic: bool = False
+
+
+class OpenIncident(BaseModel):
+    """An open incident as detection sees it (the open index): enough to match and to join."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    number: int
+    title: str
+    severity: str
+    lead: int | None = None
+    category: str = ""
+    triggers: list[str] = Field(default_factory=list)
+    signatures: list[list[int]] = Field(default_factory=list)
+    tickets_count: int = 0
+
+    @property
+    def id(self) -> str:
+        return incident_id(self.number)
+
+    @classmethod
+    def of(cls, incident: Incident) -> OpenIncident:
+        return cls(number=incident.number, title=incident.title, severity=incident.severity, lead=incident.lead,
+                   category=incident.category, triggers=sorted(incident.triggers), signatures=incident.signatures,
+                   tickets_count=len(incident.tickets))

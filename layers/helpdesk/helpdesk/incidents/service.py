@@ -13,21 +13,20 @@ from typing import TYPE_CHECKING
 from helpdesk.core.errors import ConflictError
 from helpdesk.core.observability import logger, metric
 from helpdesk.incidents.detection import (
-    OPEN_LOOKED_AT,
     Match,
     cluster,
     join_open,
     severity_rank,
     window_starts,
 )
-from helpdesk.incidents.model import Incident, IncidentEntry, RecentTicket, incident_id
+from helpdesk.incidents.model import Incident, IncidentEntry, OpenIncident, RecentTicket, incident_id
 from helpdesk.incidents.signature import Signature
 from helpdesk.sla.due import DueItem
 from helpdesk.tickets.changes import TicketOpError
 
 if TYPE_CHECKING:
     from helpdesk.accounts.model import Account
-    from helpdesk.adapters.aws.store import Store
+    from helpdesk.adapters.aws.store import Found, Store
     from helpdesk.adapters.aws.table import Write
     from helpdesk.core.clock import Clock
     from helpdesk.policy.models import Policy
@@ -84,8 +83,18 @@ class IncidentDesk:
 
     # -- on arrival ------------------------------------------------------------------------------
 
-    def on_arrival(self, ticket: Ticket, account: Account, scope: str, subject: str, text: str) -> Arrival:
-        """Remember the new ticket's signature; join an open incident or open one when the threshold is met."""
+    def watched_windows(self) -> list[str] | None:
+        """The detection windows a new ticket now would read (intake fetches them in its own batch)."""
+        if not self.policy.incidents.enabled:
+            return None
+        return list(window_starts(self.clock.now(), self.policy.incidents.detect.window))
+
+    def on_arrival(self, ticket: Ticket, account: Account, scope: str, subject: str, text: str,
+                   found: Found | None = None) -> Arrival:
+        """Remember the new ticket's signature; join an open incident or open one when the threshold is met.
+
+        `found` is intake's batch read, which already holds the open incidents and the windows; without
+        it (a retry after a race) they are read again."""
         settings, now = self.policy.incidents, self.clock.now()
         if not settings.enabled:
             return Arrival()
@@ -97,14 +106,15 @@ class IncidentDesk:
         arrival = Arrival(writes=[self.store.incidents.remember(current, me, now)])
         if not sig.hashes:
             return arrival
-        match = join_open(sig, self.store.incidents.recent(OPEN_LOOKED_AT), settings.detect)
-        if match is None:
-            match = cluster(me, sig, self.store.incidents.windows([current, previous]), settings.detect, now)
+        known = found.incident_candidates([current, previous]) if found is not None else None
+        open_ones, recent = known or self.store.incidents.candidates([current, previous])
+        match = join_open(sig, open_ones, settings.detect) or cluster(me, sig, recent, settings.detect, now)
         if match is None:
             return arrival
+        incident: Incident | OpenIncident
         if match.incident is not None:
             arrival.writes += self._join(match, me, now)
-            arrival.position = len(match.incident.tickets | {me.ticket})
+            arrival.position = match.incident.tickets_count + 1
             incident = match.incident
         else:
             incident, writes = self._open(match, me, sig, now)
@@ -113,24 +123,30 @@ class IncidentDesk:
         arrival.incident, arrival.title, arrival.reason = incident.id, incident.title, match.reason
         return arrival
 
-    def _join(self, match: Match, me: RecentTicket, now: datetime) -> list[Write]:
+    def _join(self, match: Match, me: RecentTicket, now: datetime, actor: str = "system") -> list[Write]:
         incident = match.incident
         assert incident is not None
+        promoted = severity_rank(self.policy, me.severity) < severity_rank(self.policy, incident.severity)
         writes = [self.store.incidents.link(incident, me.ticket, me.account, me.arr, me.name, me.strategic,
                                             me.hashes, now),
+                  self.store.incidents.index_link(incident, me.hashes, me.severity if promoted else None,
+                                                  me.ticket if promoted else None),
                   self.store.incidents.add_entry(IncidentEntry(incident=incident.number, at=now, kind="linked",
-                                                               key=str(me.ticket), ticket=me.ticket,
+                                                               key=str(me.ticket), actor=actor, ticket=me.ticket,
                                                                text=match.reason))]
-        if severity_rank(self.policy, me.severity) < severity_rank(self.policy, incident.severity):
+        if promoted:
             writes += self._promote(incident, me.severity, me.ticket, now)
         return writes
 
-    def _promote(self, incident: Incident, severity: str, lead: int, now: datetime) -> list[Write]:
-        """The incident takes the more severe ticket's severity and chain, and its faster cadence."""
+    def _promote(self, incident: OpenIncident, severity: str, lead: int, now: datetime) -> list[Write]:
+        """The incident takes the more severe ticket's severity and chain, and its faster cadence (a cadence
+        step of its own: whichever step comes first sends, the other finds the update sent and waits)."""
         writes = [self.store.incidents.promote(incident.number, severity, lead)]
         every = self.policy.severities[severity].update_every
-        if every and (incident.next_update_at is None or incident.next_update_at > now + every):
-            writes.append(self.store.due.add(cadence_item(incident.number, incident.updates_sent + 1, now + every)))
+        if every:
+            item = cadence_item(incident.number, 1, now + every)
+            item.id = f"update#promoted-{severity}"
+            writes.append(self.store.due.add(item))
         return writes
 
     def _open(self, match: Match, me: RecentTicket, sig: Signature, now: datetime) -> tuple[Incident, list[Write]]:
@@ -147,7 +163,7 @@ class IncidentDesk:
                             triggers=set().union(*(set(r.triggers) for r in members)),
                             signatures=[r.hashes for r in members if r.hashes][:20], reason=match.reason,
                             created_at=now, next_update_at=first_at + every if every else None)
-        writes = [self.store.incidents.create(incident),
+        writes = [self.store.incidents.create(incident), self.store.incidents.index_open(OpenIncident.of(incident)),
                   self.store.incidents.add_entry(IncidentEntry(incident=number, at=now, kind="opened",
                                                                key="detection", text=match.reason))]
         writes += [self.store.incidents.claim_ticket(r.ticket, incident.id, match.reason, incident.title)
@@ -182,7 +198,7 @@ class IncidentDesk:
                             triggers=set(ticket.triggers), opened_by=actor, reason=f"opened by {actor}",
                             created_at=now, next_update_at=now + every if every else None)
         reason = f"{actor} opened {incident.id} from this ticket"
-        writes = [self.store.incidents.create(incident),
+        writes = [self.store.incidents.create(incident), self.store.incidents.index_open(OpenIncident.of(incident)),
                   self.store.incidents.add_entry(IncidentEntry(incident=number, at=now, kind="opened",
                                                                key="hand", actor=actor, ticket=ticket.number,
                                                                text=title[:200])),
@@ -199,16 +215,15 @@ class IncidentDesk:
         if ticket.incident and ticket.incident != incident.id:
             raise TicketOpError(f"ticket #{ticket.number} is already linked to {ticket.incident}; "
                                 f"#incident unlink first")
+        if ticket.incident == incident.id:
+            return incident  # linking is idempotent: nothing changes, nothing is logged twice
         now = self.clock.now()
         scope = account.domain if not account.is_default else ticket.requester.rpartition("@")[2]
         reason = f"linked by {actor}"
         me = RecentTicket(ticket=ticket.number, account=scope, at=now, severity=ticket.severity, arr=account.arr,
                           name=account.name or scope, strategic=strategic(account))
         writes = [self.store.incidents.claim_ticket(ticket.number, incident.id, reason, incident.title),
-                  *self._join(Match(reason, incident=incident), me, now)]
-        writes[2] = self.store.incidents.add_entry(IncidentEntry(incident=number, at=now, kind="linked",
-                                                                 key=str(ticket.number), actor=actor,
-                                                                 ticket=ticket.number, text=reason))
+                  *self._join(Match(reason, incident=OpenIncident.of(incident)), me, now, actor)]
         self._commit(writes, f"ticket #{ticket.number} is linked to another incident")
         return self.get(number)
 
@@ -270,7 +285,7 @@ class IncidentDesk:
         if not incident.open:
             raise TicketOpError(f"{incident.id} is already resolved")
         summary = {"root_cause": root_cause[:2000], "fix": fix[:2000], "prevention": prevention[:2000]}
-        writes = [self.store.incidents.resolve(number, now, summary, actor),
+        writes = [self.store.incidents.resolve(number, now, summary, actor), self.store.incidents.index_close(number),
                   self.store.incidents.add_entry(IncidentEntry(incident=number, at=now, kind="resolved", key="1",
                                                                actor=actor, text=fix[:500])),
                   self.store.due.add(fanout_item(number, "resolve", 1, now))]

@@ -97,7 +97,7 @@ class TicketCreator:
         try:
             for attempt in range(MAX_NUMBER_RACES):
                 ticket = self._ticket(arrival, number, classification, account, suppressed, now)
-                joined = self._incident(arrival, ticket, account)
+                joined = self._incident(arrival, ticket, account, fresh=attempt > 0)
                 entry = message_entry(arrival, number, "customer_message", now, classification, attachments,
                                       text_key)
                 digest_of = incident_digest(s.policy, joined) or (f"sender:{arrival.sender}" if digest else None)
@@ -156,12 +156,14 @@ class TicketCreator:
             return "contended"
         return None
 
-    def _incident(self, arrival: Arrival, ticket: Ticket, account: Account) -> IncidentArrival | None:
+    def _incident(self, arrival: Arrival, ticket: Ticket, account: Account, *, fresh: bool = False
+                  ) -> IncidentArrival | None:
         """Detection: the ticket joins (or with recent ones opens) an incident; the ticket records which and why."""
         if self.s.incidents is None:
             return None
         joined = self.s.incidents.on_arrival(ticket, account, repeat_scope(account, arrival.sender),
-                                             arrival.mail.subject, arrival.mail.new_text)
+                                             arrival.mail.subject, arrival.mail.new_text,
+                                             None if fresh else arrival.facts)
         if joined.incident:
             ticket.incident, ticket.incident_title, ticket.incident_reason = joined.incident, joined.title, \
                 joined.reason

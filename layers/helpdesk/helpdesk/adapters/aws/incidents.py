@@ -15,6 +15,7 @@ from helpdesk.adapters.aws.keys import (
     INCIDENT_COUNTER_KEY,
     INCIDENTS_PK,
     META,
+    OPEN_INCIDENTS_KEY,
     incident_key,
     incident_pk,
     incident_window_key,
@@ -22,13 +23,29 @@ from helpdesk.adapters.aws.keys import (
 )
 from helpdesk.adapters.aws.table import Table, Update, Write, put
 from helpdesk.core.clock import iso
-from helpdesk.incidents.model import SIGNATURES_KEPT, Incident, IncidentEntry, RecentTicket
+from helpdesk.incidents.model import SIGNATURES_KEPT, Incident, IncidentEntry, OpenIncident, RecentTicket
+
+OPEN_PREFIX = "inc"
+
+
+def _open_attribute(number: int) -> str:
+    return f"{OPEN_PREFIX}{number}"
+
 
 WINDOW_TTL_SECONDS = 2 * 24 * 3600  # detection windows are only read for minutes; DynamoDB expires them
 
 
 def incident_from_item(item: dict[str, Any]) -> Incident:
     return from_item(Incident, item)
+
+
+def candidates_of(items: dict[Any, dict[str, Any]], starts: list[str]
+                  ) -> tuple[list[OpenIncident], list[RecentTicket]]:
+    index = items.get(OPEN_INCIDENTS_KEY) or {}
+    open_ones = [OpenIncident.model_validate(v) for k, v in index.items() if k.startswith(OPEN_PREFIX)]
+    recent = [RecentTicket.model_validate(r) for s in starts
+              for r in (items.get(incident_window_key(s)) or {}).get("recent", [])]
+    return open_ones, recent
 
 
 class IncidentRepository:
@@ -54,10 +71,11 @@ class IncidentRepository:
                                                             ":entry": {"S": ENTRY}}, ConsistentRead=True)
         return [from_item(IncidentEntry, i) for i in items]
 
-    def windows(self, starts: list[str]) -> list[RecentTicket]:
-        """Tickets remembered by the detection windows starting at `starts` (one BatchGetItem)."""
-        found = self.table.get_many([incident_window_key(s) for s in starts])
-        return [RecentTicket.model_validate(r) for item in found.values() for r in item.get("recent", [])]
+    def candidates(self, starts: list[str]) -> tuple[list[OpenIncident], list[RecentTicket]]:
+        """Open incidents and the tickets of the detection windows starting at `starts` (one BatchGetItem);
+        intake usually has them already from its own batch (`Found.incident_candidates`)."""
+        return candidates_of(self.table.get_many([OPEN_INCIDENTS_KEY, *(incident_window_key(s) for s in starts)]),
+                             starts)
 
     # -- writes --------------------------------------------------------------------------------
 
@@ -83,7 +101,31 @@ class IncidentRepository:
             write.params["ExpressionAttributeValues"] = {":seen": {"S": iso(version_at)}}
         return write
 
-    def link(self, incident: Incident, ticket: int, account: str, arr: float, name: str, strategic: bool,
+    # -- the open index: what detection compares with ---------------------------------------------
+    # One item; each open incident is a top-level map attribute `inc<n>`, so opening one is a plain SET
+    # (the item need not exist first) and closing one a REMOVE.
+
+    def index_open(self, summary: OpenIncident) -> Write:
+        return Update(*OPEN_INCIDENTS_KEY, raw_sets=["#inc = :s"], names={"#inc": _open_attribute(summary.number)},
+                      values={":s": stored(summary.model_dump())}, label="incident_index").write()
+
+    def index_link(self, summary: OpenIncident, hashes: list[int], severity: str | None = None,
+                   lead: int | None = None) -> Write:
+        raw = ["#inc.tickets_count = #inc.tickets_count + :one"]
+        values: dict[str, Any] = {":one": 1}
+        if hashes and len(summary.signatures) < SIGNATURES_KEPT:
+            raw.append("#inc.signatures = list_append(#inc.signatures, :sig)")
+            values[":sig"] = [hashes]
+        if severity and lead is not None:
+            raw += ["#inc.severity = :sev", "#inc.lead = :lead"]
+            values.update({":sev": severity, ":lead": lead})
+        return Update(*OPEN_INCIDENTS_KEY, raw_sets=raw, names={"#inc": _open_attribute(summary.number)},
+                      values=values, condition="attribute_exists(#inc)", label="incident_index").write()
+
+    def index_close(self, number: int) -> Write:
+        return Update(*OPEN_INCIDENTS_KEY, removes=[_open_attribute(number)], label="incident_index").write()
+
+    def link(self, incident: OpenIncident, ticket: int, account: str, arr: float, name: str, strategic: bool,
              hashes: list[int], now: datetime) -> Write:
         """Add a ticket (and its account) to an open incident; writing it twice changes nothing more."""
         names = {"#acc": "accounts", "#names": "account_names", "#dom": account, "#status": "status"}

@@ -17,6 +17,7 @@
 | incident        | INCIDENTS           | INCIDENT#<n, 8 digits>     |
 | incident log    | INCIDENT#<n>        | ENTRY#..., DUE#...         |
 | incident window | INCSIG#<window>     | RECENT                     |
+| open incidents  | INCOPEN             | OPEN                       |
 | digest          | DIGEST#<what>       | DUE#...                    |
 | ack link        | ACKLINK#<id>        | ACKLINK                    |
 
@@ -103,6 +104,9 @@ def incident_pk(number: int) -> str:
 def incident_key(number: int) -> Key:
     # One partition for all incident records, so `helpdesk incidents` is a Query rather than a Scan.
     return (INCIDENTS_PK, f"INCIDENT#{number:08d}")
+
+
+OPEN_INCIDENTS_KEY: Key = ("INCOPEN", "OPEN")  # what detection compares new tickets with, read in intake's batch
 
 
 def incident_window_key(window_start_iso: str) -> Key:
