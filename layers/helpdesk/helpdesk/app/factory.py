@@ -96,19 +96,20 @@ def build_services(settings: CommonSettings, blobs: BlobStore | None = None, *, 
                           clock, public_url=getattr(settings, "survey_url", ""), chat_topic_arn=settings.chat_topic_arn)
     incidents = IncidentDesk(store, clock, policy)
     staff_replies = StaffReplies(ops, due, escalator, factory, outbox, blobs, clock, incidents)
-    _register(due, settings, store, clock, factory, outbox, ops, escalator, staff_replies)
+    _register(due, settings, store, clock, factory, outbox, ops, escalator, staff_replies, incidents)
     return Services(settings, store, clock, contexts, due, ops, escalator, staff_replies, factory, outbox, blobs, key,
                     Sweeper(store, due, clock), incidents)
 
 
 def _register(due: DueWork, settings: CommonSettings, store: Store, clock: Clock, factory: MailFactory,
-              outbox: Outbox, ops: TicketOps, escalator: Escalator, staff_replies: StaffReplies) -> None:
+              outbox: Outbox, ops: TicketOps, escalator: Escalator, staff_replies: StaffReplies,
+              incidents: IncidentDesk) -> None:
     """Which performer does each kind of due work: the one table of them."""
     due.register(("ack",), Acknowledgments(factory, outbox, clock))
     due.register(("staff_notify",), StaffNotifications(factory, outbox, clock))
     due.register(("notify_digest",), NotificationDigests(factory, outbox, clock, due.contexts.policy))
     due.register(("breach",), BreachChecker(store, clock, escalator.raise_trigger))
-    due.register(("warning",), WarningSender(factory, outbox, clock))
+    due.register(("warning",), WarningSender(factory, outbox, clock, incidents.spoken_for))
     due.register(("update",), UpdateSender(factory, outbox, clock))
     due.register(("escalation", "trigger"), escalator)
     due.register(("sms",), SmsSender(store, escalator.notifier, settings.escalation_topic_arn, clock, due.alerts))

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from helpdesk.adapters.aws.table import Write
     from helpdesk.core.clock import Clock
     from helpdesk.policy.models import Policy
+    from helpdesk.tickets.context import TicketContext
     from helpdesk.tickets.records import Ticket
 
 CADENCE = "incident_update"
@@ -174,6 +175,14 @@ class IncidentDesk:
                                               "accounts": len(incident.accounts)})
         metric("IncidentsOpened", severity=incident.severity)
         return incident, writes
+
+    def spoken_for(self, ctx: TicketContext) -> bool:
+        """Another ticket (the open incident's lead) speaks for this one."""
+        from helpdesk.incidents.model import incident_number
+
+        number = incident_number(ctx.ticket.incident or "")
+        incident = self.store.incidents.get(number) if number else None
+        return incident is not None and incident.open and incident.lead != ctx.number
 
     # -- by hand -----------------------------------------------------------------------------------
 
