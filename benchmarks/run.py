@@ -33,7 +33,14 @@ sys.path.insert(0, str(ROOT))  # benchmarks reuse the tests' mail builder; run a
 
 from tests.conftest import MONDAY_9AM_PT, make_mail  # noqa: E402
 
-LIMITS = {"new ticket (warm)": 6, "new ticket (warm, draws a number block)": 7, "threaded reply (warm)": 5}
+LIMITS = {"new ticket (warm)": 6, "new ticket (warm, draws a number block)": 7, "threaded reply (warm)": 5,
+          # Opening an incident takes its number (one UpdateItem); these outage reports also record the
+          # classifier's `outage` trigger (one PutItem), and joining bundles the staff notification.
+          "new ticket that opens an incident (warm)": 8, "new ticket that joins an incident (warm)": 6}
+# Different problems, so the creation rows measure creation alone (three alike from three accounts
+# would be an incident; the incident rows below measure that on purpose).
+SUBJECTS = {"b1": ("Invoice shows the wrong VAT rate", "Our November invoice lists 19% VAT instead of 7%."),
+            "b1b": ("Cannot upload a logo", "The branding settings reject our PNG logo with a size error.")}
 
 
 # -- 1. API calls ---------------------------------------------------------------------------------
@@ -78,11 +85,14 @@ def api_calls() -> list[dict[str, Any]]:
             return outcome
 
         measure("new ticket (first in container)", make_mail(message_id="<b0@x>"))
-        measure("new ticket (warm)", make_mail(sender="bo@customer2.example", message_id="<b1@x>"))
+        subject, body = SUBJECTS["b1"]
+        measure("new ticket (warm)", make_mail(sender="bo@customer2.example", message_id="<b1@x>", subject=subject,
+                                               body=body))
         ack = runtime.customer_emails()[-1].message
         # Numbers come in blocks of 2, 4, 8, 16 per container: one creation in a block reserves the next.
+        subject, body = SUBJECTS["b1b"]
         measure("new ticket (warm, draws a number block)", make_mail(sender="di@customer4.example",
-                                                                     message_id="<b1b@x>"))
+                                                                     message_id="<b1b@x>", subject=subject, body=body))
         reply = make_mail(sender="bo@customer2.example", to=ack["Reply-To"], subject="Re: x",
                           body="More detail.", message_id="<b2@x>", headers={"In-Reply-To": ack["Message-ID"]})
         measure("threaded reply (warm)", reply, recipients=[ack["Reply-To"]])
@@ -95,6 +105,16 @@ def api_calls() -> list[dict[str, Any]]:
                      "limit": None, "outcome": "duplicate", "operations": dict(counter.take())})
         measure("auto-reply dropped", make_mail(headers={"Auto-Submitted": "auto-replied"}, message_id="<b4@x>"))
         measure("spam quarantined", make_mail(message_id="<b5@x>"), verdicts={"spam": "FAIL"})
+        outage = ("Checkout is down", "Our checkout fails for every customer at the payment step.")
+        runtime.deliver(make_mail(sender="ed@c5.example", message_id="<b6@x>", subject="Webhook retries",
+                                  body="How often are failed webhooks retried?"))  # the next number block is drawn here
+        for i in range(2):
+            runtime.deliver(make_mail(sender=f"ops@shop{i}.example", message_id=f"<o{i}@x>", subject=outage[0],
+                                      body=outage[1]))
+        for label, i in (("new ticket that opens an incident (warm)", 2),
+                         ("new ticket that joins an incident (warm)", 3)):
+            measure(label, make_mail(sender=f"ops@shop{i}.example", message_id=f"<o{i}@x>", subject=outage[0],
+                                     body=outage[1]))
     return rows
 
 

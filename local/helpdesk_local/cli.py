@@ -251,7 +251,23 @@ def _scenario(args: argparse.Namespace) -> int:
         return 2
     if args.out:
         runtime.write_outbox(Path(args.out))
-    return 0
+    return _expectations(runtime, Path(args.file))
+
+
+def _expectations(runtime: object, path: Path) -> int:
+    """The scenario's `expect:` block: each broken promise on stderr, and exit status 1."""
+    from helpdesk_local.expectations import check
+    from helpdesk_local.scenario import load_scenario
+
+    scenario = load_scenario(path)
+    if scenario.expect is None:
+        return 0
+    problems = check(runtime, scenario.expect, scenario.policy)  # type: ignore[arg-type]
+    for problem in problems:
+        print(f"helpdesk scenario: expectation not met: {problem}", file=sys.stderr)
+    if not problems:
+        print("helpdesk scenario: every expectation met", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -355,7 +371,10 @@ def build_parser() -> argparse.ArgumentParser:
         op.add_argument("--stack")
         op.set_defaults(func=_ticket_op)
 
+    from helpdesk_local.incident_cli import add_parser as add_incident_parser
     from helpdesk_local.report_cli import add_parser as add_report_parser
+
+    add_incident_parser(sub)
 
     add_report_parser(sub)
 

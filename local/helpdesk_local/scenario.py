@@ -6,6 +6,10 @@ A scenario names a policy, a start instant, optional accounts and a list of step
   {at: ..., ack: {ticket, by?}} | {at: ..., status: {ticket, status, by?}} | {at: ..., note: {ticket, text, public?}}
   {at: ..., priority: {ticket, severity, by?}} | {at: ..., rate: {ticket, score, comment?, kind?}}
   {advance_to: '+2d'}
+  {at: ..., incident_update: {incident: INC-1 | first, text, by?}}
+  {at: ..., incident_resolve: {incident, root_cause?, fix?, prevention?, by?}}
+`expect:` (optional) states what the run must show: acknowledged_within, updated_within, no_duplicate_sends,
+max_escalations, max_executive_escalations, incidents: {count, min_tickets}; `helpdesk scenario run` checks it.
 `ticket` is a number, or a reference to a ticket the scenario created: `first`, `last`, or `#2` (the second one).
 Between steps the clock moves minute by minute and the real sweeper runs as EventBridge would.
 """
@@ -27,11 +31,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from helpdesk.policy.durations import parse_duration
 from helpdesk_local.cfn import ROOT
+from helpdesk_local.expectations import Expectations
 from helpdesk_local.policy_cli import import_accounts
 from helpdesk_local.progress import Progress
 from helpdesk_local.runtime import LocalRuntime, TimelineEvent
 
-ACTIONS = ("email", "eml", "staff_reply", "ack", "status", "note", "priority", "rate", "advance_to")
+ACTIONS = ("email", "eml", "staff_reply", "ack", "status", "note", "priority", "rate", "incident_update",
+           "incident_resolve", "advance_to")
 
 
 class ScenarioError(ValueError):
@@ -50,6 +56,8 @@ class Step(BaseModel):
     note: dict[str, Any] | None = None
     priority: dict[str, Any] | None = None
     rate: dict[str, Any] | None = None
+    incident_update: dict[str, Any] | None = None
+    incident_resolve: dict[str, Any] | None = None
     advance_to: str | datetime | None = None
 
     @model_validator(mode="after")
@@ -76,6 +84,7 @@ class Scenario(BaseModel):
     accounts: str | list[dict[str, Any]] | None = None
     parameters: dict[str, str] = Field(default_factory=dict)
     steps: list[Step]
+    expect: Expectations | None = None
 
     @model_validator(mode="after")
     def _aware(self) -> Scenario:
@@ -210,8 +219,30 @@ def _operator(run: Run, step: Step) -> None:
     runtime.collect({number})
 
 
+def _incident(run: Run, step: Step) -> None:
+    """An incident update or resolution, as `helpdesk incident update|resolve` would make it."""
+    from helpdesk.app import factory
+    from helpdesk.incidents.model import incident_number
+
+    runtime = run.runtime
+    env = runtime.aws.functions["InboundEmailFunction"].environment
+    desk = factory.operator(env, runtime.clock).incidents
+    spec: dict[str, Any] = getattr(step, step.action)
+    ref = str(spec.get("incident", "first"))
+    number = incident_number(ref) if ref != "first" else min(i.number for i in runtime.store().incidents.recent())
+    if number is None:
+        raise ScenarioError(f"incident {ref!r}: use INC-n or first")
+    if step.action == "incident_update":
+        incident = desk.post_update(number, str(spec["text"]), _actor(spec))
+    else:
+        incident = desk.resolve(number, _actor(spec), str(spec.get("root_cause", "")), str(spec.get("fix", "")),
+                                str(spec.get("prevention", "")))
+    runtime.collect(set(incident.tickets))
+
+
 STEP_ACTIONS: dict[str, Callable[[Run, Step], None]] = {
     "email": _mail, "eml": _mail, "staff_reply": _staff_reply, "rate": _rate,
+    "incident_update": _incident, "incident_resolve": _incident,
     **dict.fromkeys(OPERATOR_ACTIONS, _operator),
 }
 

@@ -120,7 +120,15 @@ def test_nothing_due_is_lost_when_ses_and_sns_throttle_for_ten_minutes(runtime, 
     from helpdesk.adapters.aws.notifier import Notifier
     from helpdesk.core.errors import TransientAwsError
 
-    tickets = [_open(runtime, sender=f"ops{i}@acme{i}.example") for i in range(3)]
+    # Three different outages (three alike from three accounts would be one incident, whose cadence
+    # this test is not about): each ticket keeps its own 30-minute updates.
+    outages = [{"subject": "Production down: nobody can log in", "body": "Production is down. Every user gets a "
+                "500 error on sign in."},
+               {"subject": "Production down: checkout fails", "body": "Production is down. Every payment at "
+                "checkout fails with a 500 error."},
+               {"subject": "Production down: exports fail", "body": "Production is down. Every CSV export "
+                "fails with a 500 error."}]
+    tickets = [_open(runtime, sender=f"ops{i}@acme{i}.example", **outages[i]) for i in range(3)]
     storm_ends = runtime.now() + timedelta(minutes=10)
     chaos = random.Random(7)
     real_send, real_publish = Mailer.send_raw, Notifier.publish

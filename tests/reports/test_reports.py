@@ -368,6 +368,11 @@ class RecordingStore:
         self.tickets = self
         self.accounts = self
         self.policies = self
+        self.incidents = self
+
+    def recent(self, limit=50):
+        self.calls.append(("incidents",))
+        return []
 
     def all(self):
         self.calls.append(("accounts",))
@@ -410,7 +415,7 @@ def test_the_service_reads_month_partitions_and_open_tickets_only(policy):
     assert store.calls == [("state", "resolved#2026-11"), ("state", "resolved#2026-12"), ("state", "open"),
                            ("ticket", 1001), ("ticket", 1002), ("ticket", 1004), ("ticket", 1009), ("accounts",),
                            ("state", "resolved#2026-10"), ("state", "resolved#2026-11"), ("state", "resolved#2026-12"),
-                           ("state", "open"), ("accounts",)]
+                           ("state", "open"), ("accounts",), ("incidents",)]
     assert report.previous_label == "2026-10"
     assert report.period.label == "2026-11"
     assert report.source["partitions"] == ["resolved#2026-11", "resolved#2026-12", "open"]

@@ -27,6 +27,8 @@ from helpdesk.escalation.escalator import Escalator
 from helpdesk.escalation.routing import sms_routes
 from helpdesk.escalation.sms import SmsDigests, SmsSender
 from helpdesk.escalation.watchers import ExecutiveAckCheck, NoProgressCheck
+from helpdesk.incidents.fanout import IncidentCadence, IncidentFanout, IncidentNotices
+from helpdesk.incidents.service import CADENCE, FANOUT, NOTICE, IncidentDesk
 from helpdesk.messages import rendering
 from helpdesk.messages.acknowledgment import Acknowledgments
 from helpdesk.messages.outbox import MailFactory, Outbox, Sender
@@ -79,6 +81,7 @@ class Services:
     blobs: BlobStore | None
     signing_key: bytes
     sweeper: Sweeper
+    incidents: IncidentDesk
 
 
 def build_services(settings: CommonSettings, blobs: BlobStore | None = None, *, clock: Clock | None = None
@@ -95,20 +98,22 @@ def build_services(settings: CommonSettings, blobs: BlobStore | None = None, *, 
     ops = TicketOps(store, contexts, clock, ResolutionPlanner(store))
     escalator = Escalator(store, due, notifier, settings.escalation_topic_arn, sms_routes(settings.sms_routes),
                           clock, public_url=getattr(settings, "survey_url", ""), chat_topic_arn=settings.chat_topic_arn)
-    staff_replies = StaffReplies(ops, due, escalator, factory, outbox, blobs, clock)
-    _register(due, settings, store, clock, factory, outbox, ops, escalator, staff_replies)
+    incidents = IncidentDesk(store, clock, policy)
+    staff_replies = StaffReplies(ops, due, escalator, factory, outbox, blobs, clock, incidents)
+    _register(due, settings, store, clock, factory, outbox, ops, escalator, staff_replies, incidents)
     return Services(settings, store, clock, contexts, due, ops, escalator, staff_replies, factory, outbox, blobs, key,
-                    Sweeper(store, due, clock))
+                    Sweeper(store, due, clock), incidents)
 
 
 def _register(due: DueWork, settings: CommonSettings, store: Store, clock: Clock, factory: MailFactory,
-              outbox: Outbox, ops: TicketOps, escalator: Escalator, staff_replies: StaffReplies) -> None:
+              outbox: Outbox, ops: TicketOps, escalator: Escalator, staff_replies: StaffReplies,
+              incidents: IncidentDesk) -> None:
     """Which performer does each kind of due work: the one table of them."""
     due.register(("ack",), Acknowledgments(factory, outbox, clock))
     due.register(("staff_notify",), StaffNotifications(factory, outbox, clock))
     due.register(("notify_digest",), NotificationDigests(factory, outbox, clock, due.contexts.policy))
     due.register(("breach",), BreachChecker(store, clock, escalator.raise_trigger))
-    due.register(("warning",), WarningSender(factory, outbox, clock))
+    due.register(("warning",), WarningSender(factory, outbox, clock, incidents.spoken_for))
     due.register(("update",), UpdateSender(factory, outbox, clock))
     due.register(("update_nudge",), UpdateNudger(factory, outbox, clock))
     due.register(("escalation", "trigger"), escalator)
@@ -121,6 +126,9 @@ def _register(due: DueWork, settings: CommonSettings, store: Store, clock: Clock
     due.register(RESOLUTION_KINDS, AfterResolution(factory, outbox, clock))
     due.register(("survey",), SurveySender(factory, outbox, clock, getattr(settings, "survey_url", "")))
     due.register((FEEDBACK_KIND,), FeedbackNotifier(factory, outbox, due, clock))
+    due.register((CADENCE,), IncidentCadence(store, clock, due.contexts.policy, due.run_now))
+    due.register((FANOUT,), IncidentFanout(store, due.contexts.policy))
+    due.register((NOTICE,), IncidentNotices(store, factory, outbox, ops, clock))
 
 
 # -- the roots, one per entry point -------------------------------------------------------------
@@ -137,7 +145,8 @@ def inbound() -> Any:
     policy = s.contexts.policy
     return InboundProcessor(IntakeServices(settings, s.store, blobs, s.clock, policy,
                                            classifier_for(policy, settings.second_opinion_model_id), s.due,
-                                           s.contexts, s.escalator, s.staff_replies, s.signing_key))
+                                           s.contexts, s.escalator, s.staff_replies, s.signing_key,
+                                           incidents=s.incidents))
 
 
 def classifier_for(policy: Policy, model_id: str) -> Classifier:

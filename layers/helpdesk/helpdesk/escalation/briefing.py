@@ -42,6 +42,8 @@ class Briefing:
     ack_link: str = ""
     coverage: list[str] = field(default_factory=list)
     executives: list[tuple[str, str]] = field(default_factory=list)  # (role, why)
+    incident: Any = None  # the Incident this ticket's chain speaks for, with `incident_log` below
+    incident_log: list[Any] = field(default_factory=list)
 
     @property
     def primary(self) -> Reason:
@@ -124,6 +126,19 @@ def stakes(ctx: TicketContext, b: Briefing) -> float:
     return revenue_at_risk(ctx, briefing_triggers(ctx, b), bool(b.executives), b.now)
 
 
+def _incident(b: Briefing, zone: ZoneInfo) -> dict[str, Any] | None:
+    """Who the incident affects and how it went so far: one briefing speaks for all its tickets."""
+    i = b.incident
+    if i is None:
+        return None
+    timeline = [f"{local_text(e.at, zone)}  {e.kind}" + (f" #{e.ticket}" if e.ticket else "")
+                + (f": {e.text}" if e.text and e.kind in ("opened", "update", "resolved") else "")
+                for e in b.incident_log[-12:]]
+    return {"id": i.id, "title": i.title, "tickets": len(i.tickets), "accounts": len(i.accounts),
+            "arr": f"${i.arr:,.0f}", "strategic": sorted(i.account_names.get(a, a) for a in i.strategic),
+            "status_line": i.status_line, "timeline": timeline, "opened": local_text(i.created_at, zone)}
+
+
 def briefing_context(ctx: TicketContext, b: Briefing) -> dict[str, Any]:
     t, policy = ctx.ticket, ctx.policy
     triggers = briefing_triggers(ctx, b)
@@ -149,7 +164,7 @@ def briefing_context(ctx: TicketContext, b: Briefing) -> dict[str, Any]:
                  "compliance": ", ".join(sorted(triggers & COMPLIANCE_TRIGGERS)) or "none identified"},
         "recommendation": recommendation(ctx, triggers, churn, at_stake),
         "executives": [f"{role}: {why}" for role, why in b.executives], "coverage": b.coverage,
-        "ack_link": b.ack_link, "now": local_text(b.now, zone),
+        "ack_link": b.ack_link, "now": local_text(b.now, zone), "incident": _incident(b, zone),
         "expects_ack": policy.levels[b.level].expects_ack,
     }
 

@@ -23,6 +23,7 @@ from helpdesk.escalation.reasons import REASON_KINDS, Reason, already_told, effe
 from helpdesk.escalation.routing import at_risk, executive_roles, quiet_until, triggers_of, with_coverage
 from helpdesk.escalation.sms import SMS_MAX, fit, gsm7, septets, window_of
 from helpdesk.escalation.timing import commitment_due, lower_level_due, next_milestone
+from helpdesk.incidents.model import incident_number
 from helpdesk.sla.due import DueItem
 from helpdesk.sla.due_work import Defer, Done, DueWork, Performed, Skip
 from helpdesk.tickets.records import Entry, TicketPatch
@@ -31,9 +32,26 @@ if TYPE_CHECKING:
     from helpdesk.adapters.aws.notifier import Notifier
     from helpdesk.adapters.aws.store import Store
     from helpdesk.adapters.aws.table import Write
+    from helpdesk.incidents.model import Incident
     from helpdesk.tickets.context import TicketContext
 
 MERGE_MARGIN = timedelta(minutes=1)
+INCIDENT_EVENT_TRIGGERS = frozenset({"response_breach", "no_progress", "executive_unanswered", "repeat_contacts",
+                                     "revenue_risk", "health_window"})
+
+
+def covered_by_incident(item: DueItem, ctx: TicketContext, incident: Incident | None) -> str | None:
+    """Why a linked ticket does not escalate this itself: the incident's one chain speaks for it.
+
+    The lead ticket runs the chain; a trigger the incident does not cover (a churn threat, a legal
+    mention: `incidents.own_triggers`) still escalates the ticket it came from."""
+    if incident is None or not incident.open or incident.lead == ctx.number:
+        return None
+    trigger = str(item.payload.get("trigger", "")) if item.kind == "trigger" else ""
+    if trigger and trigger in ctx.policy.incidents.own_triggers and trigger not in INCIDENT_EVENT_TRIGGERS:
+        return None
+    return f"covered by {incident.id}"
+
 LOWER_FIRST = timedelta(seconds=1)  # a higher level waits for the next sweep, after the lower one
 
 
@@ -58,6 +76,10 @@ class Escalator:
         reason = reason_of(item, ctx)
         if isinstance(reason, str):
             return Skip(reason)
+        incident = self._incident(ctx)
+        covered = covered_by_incident(item, ctx, incident)
+        if covered:
+            return Skip(covered)
         now = self.clock.now()
         level = effective_level(ctx, reason.level)
         if already_told(ctx, reason, level):
@@ -75,7 +97,13 @@ class Escalator:
         if lower_level_due(ctx, pending, level, now):
             return Defer(now + LOWER_FIRST, "a lower level is briefed first")
         siblings = self._siblings(ctx, pending, level, now)
-        return self._brief(item, ctx, level, [reason, *(r for _, r in siblings)], siblings, pending, now)
+        speaks_for = incident if incident is not None and incident.lead == ctx.number else None
+        return self._brief(item, ctx, level, [reason, *(r for _, r in siblings)], siblings, pending, now,
+                           speaks_for)
+
+    def _incident(self, ctx: TicketContext) -> Incident | None:
+        number = incident_number(ctx.ticket.incident or "")
+        return self.store.incidents.get(number) if number else None
 
     # -- raising -------------------------------------------------------------------------------
 
@@ -160,12 +188,15 @@ class Escalator:
         return wanted, with_coverage(ctx.policy, wanted, now), executives
 
     def _brief(self, item: DueItem, ctx: TicketContext, level: str, reasons: list[Reason],
-               siblings: list[tuple[DueItem, Reason]], pending: list[DueItem], now: datetime) -> Done:
+               siblings: list[tuple[DueItem, Reason]], pending: list[DueItem], now: datetime,
+               speaks_for: Incident | None = None) -> Done:
         number, severity, primary = ctx.number, ctx.severity, reasons[0]
         _, covered, executives = self._roles(ctx, level, reasons, now)
         link = self._link(ctx, level, ",".join(covered.roles), now)
         briefing = Briefing(level, covered.roles, reasons, now, next_milestone(pending, ctx, level, now),
                             link.url(self.public_url) if self.public_url else "", covered.notes, executives)
+        if speaks_for is not None:
+            briefing.incident, briefing.incident_log = speaks_for, self.store.incidents.log(speaks_for.number)
         text = briefing_text(ctx, briefing)
         triggers = list(dict.fromkeys(r.trigger for r in reasons))
         subject = gsm7(f"[ESCALATION {level}] #{number} {severity} {ctx.account.name} - {primary.text}")[:99]

@@ -48,7 +48,7 @@ class Arrival:
         if tag:
             self.tag_ticket = int(tag.group(1))
 
-    def load(self, store: Store, policy_digest: str | None) -> None:
+    def load(self, store: Store, policy_digest: str | None, incident_windows: list[str] | None = None) -> None:
         from helpdesk.intake.flood import sender_domain
 
         lookup = store.lookup().inbound(self.message_id).sender(self.sender)
@@ -59,6 +59,8 @@ class Arrival:
         lookup.tickets([n for n in {self.token_ticket, self.tag_ticket, self.staff_ticket} if n is not None])
         if policy_digest:
             lookup.policy(policy_digest)
+        if incident_windows:
+            lookup.incident_watch(incident_windows)  # detection's reads ride in the same BatchGetItem
         self.found = lookup.fetch()
         cited = (self.found.ticket_of_message(m) for m in self.mail.thread_ids[:MAX_THREAD_IDS])
         self.referenced = list(dict.fromkeys(n for n in cited if n is not None))

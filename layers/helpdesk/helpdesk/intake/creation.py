@@ -25,6 +25,7 @@ from helpdesk.intake.flood import (
     digest_item,
     event_triggers,
     raise_triggers,
+    repeat_scope,
 )
 from helpdesk.intake.outcome import Outcome
 from helpdesk.intake.participants import thread_addresses
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from helpdesk.accounts.model import Account
     from helpdesk.adapters.aws.table import Write
     from helpdesk.classify import Classification
+    from helpdesk.incidents.service import Arrival as IncidentArrival
     from helpdesk.intake.services import IntakeServices
     from helpdesk.sla.due import DueItem
     from helpdesk.tickets.records import Entry
@@ -50,6 +52,13 @@ MAX_NUMBER_RACES = 5  # retries of a creation whose number was taken or whose it
 
 
 C_LEVEL_TITLES = ("ceo", "cfo", "coo", "cto", "cio", "ciso", "cno", "cmo", "chief ", "president", "founder")
+
+
+def incident_digest(policy: object, joined: IncidentArrival | None) -> str | None:
+    """Past an incident's first few tickets, staff hear about its new ones in one digest."""
+    if joined is None or not joined.incident:
+        return None
+    return f"incident:{joined.incident}" if joined.position > policy.incidents.notify_first else None  # type: ignore[attr-defined]
 
 
 def c_level_involved(classification: Classification, account: Account, sender: str) -> bool:
@@ -83,16 +92,20 @@ class TicketCreator:
         attachments, text_key = store_parts(s.blobs, arrival)
         digest = bundled(s.policy, sender, now)
         number = s.store.counter.take()
+        joined = None
         committed = False
         try:
             for attempt in range(MAX_NUMBER_RACES):
                 ticket = self._ticket(arrival, number, classification, account, suppressed, now)
+                joined = self._incident(arrival, ticket, account, fresh=attempt > 0)
                 entry = message_entry(arrival, number, "customer_message", now, classification, attachments,
                                       text_key)
-                jobs = self._jobs(entry, suppressed, digest)
+                digest_of = incident_digest(s.policy, joined) or (f"sender:{arrival.sender}" if digest else None)
+                jobs = self._jobs(entry, suppressed, bool(digest_of))
                 writes = self._writes(arrival, ticket, entry, jobs, account, suppressed, now)
-                if digest:
-                    writes.append(s.store.due.gather(digest_item(s.policy, f"sender:{arrival.sender}", now,
+                writes += joined.writes if joined else []
+                if digest_of:
+                    writes.append(s.store.due.gather(digest_item(s.policy, digest_of, now,
                                                                  owner=self._owner(ticket, account)), number))
                 retry = self._commit(writes, attempt)
                 if retry == "duplicate":
@@ -100,6 +113,8 @@ class TicketCreator:
                 if retry is None:
                     committed = True
                     break
+                if retry == "incident_raced":
+                    continue  # another ticket opened or changed the incident: decide again
                 if retry == "number_taken":  # a ticket already has it (a restored table): take the next
                     number = s.store.counter.take()
             else:
@@ -112,7 +127,8 @@ class TicketCreator:
         logger.info("ticket_created", extra={"severity": ticket.severity, "issue_type": ticket.issue_type,
                                              "triggers": ticket.triggers, "account": account.domain,
                                              "ack_suppressed": suppressed, "notification_bundled": digest,
-                                             "related_ticket": ticket.related_ticket})
+                                             "related_ticket": ticket.related_ticket,
+                                             "incident": ticket.incident})
         metric("TicketsCreated", severity=ticket.severity)
         performed = s.due.run_many(jobs, {number: s.contexts.of(ticket, account)})
         self._escalate(ticket, classification, sender, account, now)
@@ -128,6 +144,8 @@ class TicketCreator:
             if exc.involves("inbound"):  # a concurrent delivery of the same message won the race
                 logger.info("duplicate_delivery_race")
                 return "duplicate"
+            if (exc.involves("incident") or exc.involves("incident_link")) and attempt + 1 < MAX_NUMBER_RACES:
+                return "incident_raced"
             if not exc.involves("ticket"):
                 raise  # the sender's windows moved: the processor re-reads them and decides again
             return "number_taken"
@@ -137,6 +155,19 @@ class TicketCreator:
             pause(attempt)  # another transaction held one of our items (e.g. the policy snapshot)
             return "contended"
         return None
+
+    def _incident(self, arrival: Arrival, ticket: Ticket, account: Account, *, fresh: bool = False
+                  ) -> IncidentArrival | None:
+        """Detection: the ticket joins (or with recent ones opens) an incident; the ticket records which and why."""
+        if self.s.incidents is None:
+            return None
+        joined = self.s.incidents.on_arrival(ticket, account, repeat_scope(account, arrival.sender),
+                                             arrival.mail.subject, arrival.mail.new_text,
+                                             None if fresh else arrival.facts)
+        if joined.incident:
+            ticket.incident, ticket.incident_title, ticket.incident_reason = joined.incident, joined.title, \
+                joined.reason
+        return joined
 
     def _jobs(self, entry: Entry, suppressed: str | None, digest: bool) -> list[DueItem]:
         jobs = [] if suppressed else [self.s.due.leased(entry.ticket, ACK_ID, "ack")]

@@ -71,7 +71,8 @@ class InboundProcessor:
 
     def _route(self, arrival: Arrival) -> Outcome:
         arrival.read_addresses(self.s.settings.support_address, self.s.signing_key)
-        arrival.load(self.s.store, None if self.s.policy_saved else policy_digest(self.s.policy))
+        windows = self.s.incidents.watched_windows() if self.s.incidents else None
+        arrival.load(self.s.store, None if self.s.policy_saved else policy_digest(self.s.policy), windows)
         if arrival.mail.identity_problems:
             logger.info("sender_identity_problems", extra={"problems": arrival.mail.identity_problems,
                                                            "single_from": arrival.mail.sender_trusted})

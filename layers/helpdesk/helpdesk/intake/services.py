@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from helpdesk.classify import Classifier
     from helpdesk.core.clock import Clock
     from helpdesk.escalation.escalator import Escalator
+    from helpdesk.incidents.service import IncidentDesk
     from helpdesk.policy.models import Policy
     from helpdesk.sla.due_work import DueWork
     from helpdesk.tickets.context import Contexts
@@ -32,3 +33,4 @@ class IntakeServices:
     staff_replies: StaffReplies
     signing_key: bytes
     policy_saved: bool = False  # the current policy's snapshot is known to be in the table
+    incidents: IncidentDesk | None = None

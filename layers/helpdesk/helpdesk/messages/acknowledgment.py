@@ -118,4 +118,5 @@ def acknowledgment_context(ticket: Ticket, account: Account, policy: Policy, tea
         "contact": point_of_contact(account, team_name, support_address),
         "signature": signature(ticket, account, team_name),
         "excerpt": list(ticket.excerpt),
+        "incident": {"id": ticket.incident, "title": ticket.incident_title} if ticket.incident else None,
     }

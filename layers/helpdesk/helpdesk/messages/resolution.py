@@ -177,6 +177,8 @@ class AfterResolution:
             "duration": plain_duration(resolved - created),
             "root_cause": ctx.ticket.root_cause,
             "prevention": ctx.ticket.prevention,
+            "incident": {"id": ctx.ticket.incident, "title": ctx.ticket.incident_title}
+            if ctx.ticket.incident else None,
             "account": {"name": ctx.account.name, "sponsor": ctx.account.executive_sponsor,
                         "csm": ctx.account.csm_name, "csm_email": ctx.account.csm_email,
                         "csm_phone": ctx.account.csm_phone},

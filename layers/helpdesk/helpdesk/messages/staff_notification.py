@@ -109,6 +109,8 @@ class StaffNotifications:
             if ticket.related_ticket and ticket.related_reason else None,
             "commands": command_help(),
             "team_name": self.factory.sender.team_name,
+            "incident": {"id": ticket.incident, "title": ticket.incident_title, "reason": ticket.incident_reason}
+            if ticket.incident else None,
         }
         to = owner_address(ticket, account, self.factory.sender.team_queue)
         return self.factory.to_staff(ticket.number, to, "staff_notification", context, policy)

@@ -38,3 +38,26 @@ class Thresholds(Strict):
     revenue_risk_min_arr: float = 100_000
     repeat_contacts: RepeatContacts = RepeatContacts()
     breach_warnings: list[float] = Field(default_factory=lambda: [0.75, 0.9])
+
+
+class IncidentDetection(Strict):
+    """When new tickets count as one problem: enough of them, from enough accounts, close in time and wording."""
+
+    min_tickets: int = Field(default=3, ge=2)
+    min_accounts: int = Field(default=2, ge=1)
+    window: Duration = timedelta(minutes=15)
+    similarity: float = Field(default=0.5, gt=0, le=1)  # word overlap needed with the category or a trigger shared
+    similarity_alone: float = Field(default=0.75, gt=0, le=1)  # word overlap needed when nothing else is shared
+
+
+class Incidents(Strict):
+    """Incidents: detection, whose notifications are bundled, and which triggers still escalate one ticket."""
+
+    enabled: bool = True
+    detect: IncidentDetection = IncidentDetection()
+    notify_first: int = Field(default=3, ge=0)  # staff hear about this many tickets of an incident singly
+    # Triggers a linked ticket still escalates on its own (once): the incident's chain does not cover them.
+    own_triggers: list[str] = Field(default_factory=lambda: [
+        "churn_threat", "legal", "public_relations", "escalation_request", "security_incident", "data_loss",
+        "hipaa", "patient_safety", "pci", "executive_involvement", "financial_impact", "manual"])
+    fanout_batch: int = Field(default=50, ge=1, le=100)  # notices created per fan-out step

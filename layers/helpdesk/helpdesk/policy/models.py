@@ -38,7 +38,7 @@ from helpdesk.policy.hours import (  # noqa: F401 - re-exported: the schema's pu
     known_zone,
 )
 from helpdesk.policy.kpis import KpiGoals
-from helpdesk.policy.limits import AckLimits, Intake, RepeatContacts, Thresholds  # noqa: F401 - re-exported
+from helpdesk.policy.limits import AckLimits, Incidents, Intake, RepeatContacts, Thresholds  # noqa: F401 - re-exported
 from helpdesk.policy.rules import (  # noqa: F401 - re-exported
     ClassifierRules,
     ImpactThreshold,
@@ -158,6 +158,7 @@ class Policy(Strict):
     thresholds: Thresholds = Thresholds()
     ack_limits: AckLimits = AckLimits()
     intake: Intake = Intake()
+    incidents: Incidents = Incidents()
     templates: Templates = Templates()
     notifications: Notifications = Notifications()
     lifecycle: Lifecycle = Lifecycle()

@@ -58,9 +58,11 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from helpdesk.core.clock import iso
+from helpdesk.incidents.model import Incident
 from helpdesk.policy.models import Policy
 from helpdesk.reports.facts import CLOCKS, TicketFacts, relevant
 from helpdesk.reports.figures import Figures, figures, ratio
+from helpdesk.reports.incidents import IncidentSection, incident_section
 from helpdesk.reports.kpis import Inputs, Kpi, measure, with_previous
 from helpdesk.reports.periods import (  # noqa: F401 - re-exported: callers and tests import them from here
     Period,
@@ -135,6 +137,7 @@ class Report:
     breaches: list[BreachedTicket]
     previous_label: str | None = None  # the period the KPI changes compare with
     source: dict[str, Any] = field(default_factory=dict)  # what the service read to build it
+    incidents: IncidentSection = field(default_factory=IncidentSection)
 
 
 def _breakdowns(opened: list[TicketFacts], attribute: str, names: Mapping[str, str],
@@ -189,7 +192,7 @@ def severity_name(policy: Policy, severity: str) -> str:
 def compute(tickets: Iterable[Ticket], entries: Mapping[int, Sequence[Entry]],
             policy: Policy, period: Period, as_of: datetime, source: dict[str, Any] | None = None, *,
             accounts: list[Account] | None = None, previous: dict[str, float | None] | None = None,
-            previous_label: str | None = None) -> Report:
+            previous_label: str | None = None, incidents: Iterable[Incident] = ()) -> Report:
     """The whole report. `entries` maps ticket numbers to their thread entries (escalations are
     read from them); tickets outside the period are ignored, so callers may pass more. `accounts`
     (the directory) gives retention; `previous` (KPI values of the period before) the changes."""
@@ -208,7 +211,7 @@ def compute(tickets: Iterable[Ticket], entries: Mapping[int, Sequence[Entry]],
         escalation_triggers=_breakdowns(opened, "triggers", TRIGGER_NAMES, []),
         top_accounts_by_tickets=by_tickets, top_accounts_by_breaches=by_breaches,
         breaches=_breached(facts, policy, rank), previous_label=previous_label if previous else None,
-        source=dict(source or {}),
+        source=dict(source or {}), incidents=incident_section(incidents, period, as_of),
     )
 
 

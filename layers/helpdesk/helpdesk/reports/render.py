@@ -29,6 +29,7 @@ from helpdesk.reports.formatting import (
     severity_goals,
     target_text,
 )
+from helpdesk.reports.incidents import incident_csv_rows, incident_lines
 
 TEMPLATE = "compliance_report.html.j2"
 HTML_BREACH_ROWS = 50  # the email lists this many breached tickets; the CSV and JSON have them all
@@ -85,6 +86,7 @@ def text(report: Report, team_name: str) -> str:
         for b in report.breaches:
             clocks = ", ".join(c.clock + (" (still running)" if c.running else "") for c in b.clocks)
             lines.append(f"  #{b.number} {b.severity} {b.account}: {clocks}  -> {b.hint}")
+    lines += incident_lines(report.incidents)
     lines += ["", "The HTML part has every figure; CSV and JSON copies are attached."]
     return "\n".join(lines) + "\n"
 
@@ -186,6 +188,7 @@ def csv_rows(report: Report) -> Iterator[tuple]:
     yield from _summary_rows(report)
     yield from _escalation_and_account_rows(report)
     yield from _breach_rows(report)
+    yield from incident_csv_rows(report.incidents)
 
 
 def to_csv(report: Report) -> str:

@@ -65,6 +65,9 @@ CONTENT_TYPES = {"html": "text/html; charset=utf-8", "csv": "text/csv; charset=u
                  "json": "application/json"}
 
 
+INCIDENTS_READ = 500  # the newest incidents a report reads (one Query); older ones are long closed
+
+
 class ReportRequest(BaseModel):
     """The event: `{"period": "week"|"month"}` or `{"pack": "monthly"|"quarterly"|"annual"}` from the
     schedule (the last full period), `{"pack": ..., "of": "2026-11"}` for a given one, or a compliance
@@ -168,7 +171,8 @@ class ReportService:
         loaded = self.load(period, as_of)
         previous, label = self.previous_values(period, as_of)
         return compute(loaded.tickets, loaded.entries, self.policy, period, as_of, loaded.source,
-                       accounts=loaded.accounts, previous=previous, previous_label=label)
+                       accounts=loaded.accounts, previous=previous, previous_label=label,
+                       incidents=self.store.incidents.recent(limit=INCIDENTS_READ))
 
     # -- stored KPI figures (history) ------------------------------------------------------------
 

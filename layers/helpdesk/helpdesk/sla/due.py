@@ -22,6 +22,7 @@ class DueItem(BaseModel):
     kind: str
     ticket: int | None = None
     sms_window: str | None = None  # the home of SMS digests: a recipient's rate-limit window
+    incident: int | None = None  # the home of an incident's own work: its cadence and fan-outs
     digest: str | None = None  # the home of notification digests: what they bundle (a sender, an incident)
     status: DueStatus = "pending"
     due_at: datetime

@@ -61,20 +61,27 @@ class BreachChecker:
 
 
 class WarningSender:
-    """Before a breach, the owner hears about it (at 75% and 90% of the target by default)."""
+    """Before a breach, the owner hears about it (at 75% and 90% of the target by default).
+
+    `spoken_for` says when another ticket speaks for this one (an incident's lead): then only the lead
+    warns, so an outage of thirty tickets is not sixty warning mails."""
 
     plan_bound = True
 
-    def __init__(self, factory: MailFactory, outbox: Outbox, clock: Clock) -> None:
+    def __init__(self, factory: MailFactory, outbox: Outbox, clock: Clock,
+                 spoken_for: Callable[[TicketContext], bool] | None = None) -> None:
         self.factory = factory
         self.outbox = outbox
         self.clock = clock
+        self.spoken_for = spoken_for
 
     def perform(self, item: DueItem, ctx: TicketContext | None) -> Done | Skip:
         assert ctx is not None
         clock_name = item.payload["clock"]
         if ctx.ticket.clock_done(clock_name) or ctx.closed:
             return Skip("not_needed")
+        if self.spoken_for is not None and self.spoken_for(ctx):
+            return Skip("incident_lead_warns")
         now = self.clock.now()
         percent = int(float(item.payload["fraction"]) * 100)
         sent = self.outbox.send(ctx.number, "warning_sent", self.build(ctx, clock_name, percent, now), now,
@@ -125,6 +132,10 @@ class UpdateSender:
         if ctx.closed:
             return Skip("stopped")
         targets = ctx.targets()
+        if ctx.ticket.incident and targets.update_every:
+            # The incident's updates speak for this ticket; its own cadence resumes if it is unlinked.
+            return Defer(self.clock.now() + targets.update_every, f"{ctx.ticket.incident} sends the updates",
+                         replan=True)
         last_public = ctx.ticket.last_public_reply_at
         if last_public and targets.update_every and last_public > item.planned - targets.update_every:
             # A public reply inside this period already told the customer where things stand.

@@ -90,6 +90,21 @@ def _check_docscore(arg: str, rules: Rules) -> str | None:
     return None if arg.isdigit() and 1 <= int(arg) <= 10 else "#docscore needs a whole number from 1 to 10"
 
 
+INCIDENT_ACTIONS = ("new", "link", "unlink", "update", "resolve")
+
+
+def _check_incident(arg: str, rules: Rules) -> str | None:
+    action, _, rest = arg.partition(" ")
+    action, rest = action.lower(), rest.strip()
+    if action not in INCIDENT_ACTIONS:
+        return "#incident needs one of: new <title>, link INC-12, unlink, update <text>, resolve"
+    if action in ("new", "update") and not rest:
+        return f"#incident {action} needs text after it"
+    if action == "link" and not re.fullmatch(r"(?i)(inc-?)?\d+", rest):
+        return "#incident link needs an incident number, e.g. INC-12"
+    return None
+
+
 KB_REF_MAX = 300
 ETA_MAX = 200
 
@@ -163,6 +178,10 @@ COMMANDS: dict[str, Spec] = {spec.name: spec for spec in [
          lambda ops, arg, actor: changes.set_field("doc_score", int(arg), actor)),
     Spec("kb", "#kb <url or title>", "a knowledge-base article written or updated for this ticket", _check_kb,
          lambda ops, arg, actor: record_kb_article(arg, actor)),
+    Spec("incident", "#incident new <title> | link INC-12 | unlink | update <text> | resolve",
+         "one problem, many customers: link this ticket, or speak to every linked customer at once "
+         "(resolve uses this reply's #rootcause, #fix and #prevention)", _check_incident,
+         lambda ops, arg, actor: None),
     Spec("tag", "#tag <name>", "label the ticket", _needs_text("tag"),
          lambda ops, arg, actor: changes.add_tag(arg.lower(), actor)),
     Spec("type", "#type bug|feature|training|configuration|integration|billing", "correct the issue type",
@@ -191,6 +210,15 @@ class ParsedReply:
     @property
     def internal(self) -> bool:
         return any(c.name == "note" for c in self.commands)
+
+    def incident_actions(self) -> list[tuple[str, str]]:
+        """(action, argument) of each `#incident` line, in order."""
+        found = []
+        for command in self.commands:
+            if command.name == "incident":
+                action, _, rest = command.argument.partition(" ")
+                found.append((action.lower(), rest.strip()))
+        return found
 
     def escalations(self) -> list[tuple[str, str]]:
         found = []

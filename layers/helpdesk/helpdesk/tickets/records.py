@@ -2,6 +2,7 @@
 
 The ticket item holds state derived from the log, for queries; every entry is one line of the
 communication log the seeds ask for. Repositories in `adapters/aws` turn these into items.
+Size: the ticket's fields are one declaration, read everywhere; splitting them would scatter the schema.
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ class Ticket(BaseModel):
     related_ticket: int | None = None
     related_reason: str | None = None  # why this ticket was opened beside `related_ticket` rather than in it
     requester_undeliverable: bool = False  # a hard bounce: nothing more is sent to the requester
-    incident: str | None = None
+    incident: str | None = None  # the incident this ticket is linked to (`INC-12`), at most one
+    incident_reason: str | None = None  # why it was linked, as staff read it
+    incident_title: str | None = None
 
     created_at: datetime
     clock_start: datetime | None = None  # where the clocks count from: the opening, or the last reopen

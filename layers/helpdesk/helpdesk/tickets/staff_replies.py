@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from helpdesk.adapters.aws.blobs import BlobStore
     from helpdesk.adapters.aws.table import Write
     from helpdesk.escalation.escalator import Escalator
+    from helpdesk.incidents.service import IncidentDesk
     from helpdesk.mail.parsing import InboundMail
     from helpdesk.tickets.context import TicketContext
 
@@ -51,8 +52,9 @@ class StaffMessage:
 
 class StaffReplies:
     def __init__(self, ops: TicketOps, due: DueWork, escalator: Escalator, factory: MailFactory,
-                 outbox: Outbox, blobs: BlobStore | None, clock: Clock) -> None:
+                 outbox: Outbox, blobs: BlobStore | None, clock: Clock, incidents: IncidentDesk | None = None) -> None:
         self.ops = ops
+        self.incidents = incidents
         self.due = due
         self.escalator = escalator
         self.factory = factory
@@ -83,8 +85,38 @@ class StaffReplies:
         ticket = self.ops.apply(ctx.number, builders)
         for level, reason in parsed.escalations():
             self.escalator.manual(ctx.number, level, reason, message.sender)
+        if parsed.incident_actions():
+            self._incident(ctx, ticket, parsed, message.sender)
         known = {ctx.number: self.ops.contexts.of(ticket, ctx.account)}
         return done_count(self.due.run_many(list(reversed(items)), known))
+
+    def _incident(self, ctx: TicketContext, ticket: Ticket, parsed: ParsedReply, actor: str) -> None:
+        """`#incident ...` after the reply's other commands, so `resolve` sees this reply's #fix and friends."""
+        if self.incidents is None:
+            return
+        from helpdesk.incidents.model import incident_number
+
+        for action, argument in parsed.incident_actions():
+            current = self.ops.store.tickets.get(ctx.number) or ticket
+            try:
+                if action == "new":
+                    self.incidents.open_by_hand(current, ctx.account, argument, actor)
+                elif action == "link":
+                    self.incidents.link_by_hand(incident_number(argument) or 0, current, ctx.account, actor)
+                elif action == "unlink":
+                    self.incidents.unlink(current, actor)
+                elif current.incident:
+                    number = incident_number(current.incident) or 0
+                    if action == "update":
+                        self.incidents.post_update(number, argument, actor)
+                    else:
+                        self.incidents.resolve(number, actor, current.root_cause, current.fix, current.prevention)
+                else:
+                    raise changes.TicketOpError(f"ticket #{ctx.number} is not linked to an incident")
+            except changes.TicketOpError as exc:
+                self.ops.store.commit([self.ops.store.tickets.add_entry(Entry(
+                    ticket=ctx.number, at=self.clock.now(), kind="staff_commands_rejected", key=f"incident-{action}",
+                    actor=actor, errors=[str(exc)], commands=[f"#incident {action} {argument}".strip()]))])
 
     def _reject(self, ctx: TicketContext, message: StaffMessage, parsed: ParsedReply) -> int:
         entry = Entry(ticket=ctx.number, at=self.clock.now(), kind="staff_commands_rejected",

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from helpdesk.adapters.aws.codec import stored, to_attributes
-from helpdesk.adapters.aws.keys import DUE, digest_pk, due_shard, sms_window_pk, ticket_pk
+from helpdesk.adapters.aws.keys import DUE, digest_pk, due_shard, incident_pk, sms_window_pk, ticket_pk
 from helpdesk.adapters.aws.table import Table, Update, Write, put
 from helpdesk.adapters.aws.tickets import due_from_item
 from helpdesk.core.clock import iso
@@ -27,6 +27,8 @@ def home_pk(item: DueItem) -> str:
         return sms_window_pk(item.sms_window)
     if item.digest:
         return digest_pk(item.digest)
+    if item.incident is not None:
+        return incident_pk(item.incident)
     if item.ticket is None:
         raise ValueError(f"due item {item.id!r} has no home")
     return ticket_pk(item.ticket)

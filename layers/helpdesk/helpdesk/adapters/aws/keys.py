@@ -14,7 +14,10 @@
 | policy snapshot | POLICY#<digest>     | POLICY                     |
 | counter         | COUNTER             | TICKET                     |
 | SMS window      | SMSLIMIT#<hash>     | LIMIT (and its DUE# items) |
-| incident        | INCIDENT#<n>        | META, ENTRY#..., DUE#...   |
+| incident        | INCIDENTS           | INCIDENT#<n, 8 digits>     |
+| incident log    | INCIDENT#<n>        | ENTRY#..., DUE#...         |
+| incident window | INCSIG#<window>     | RECENT                     |
+| open incidents  | INCOPEN             | OPEN                       |
 | digest          | DIGEST#<what>       | DUE#...                    |
 | ack link        | ACKLINK#<id>        | ACKLINK                    |
 
@@ -31,6 +34,8 @@ META = "META"
 ENTRY = "ENTRY#"
 DUE = "DUE#"
 COUNTER_KEY: Key = ("COUNTER", "TICKET")
+INCIDENT_COUNTER_KEY: Key = ("COUNTER", "INCIDENT")
+INCIDENTS_PK = "INCIDENTS"
 ACCOUNTS_PK = "ACCOUNTS"
 OPEN_STATE = "open"
 
@@ -94,6 +99,18 @@ def ack_link_key(link_id: str) -> Key:
 
 def incident_pk(number: int) -> str:
     return f"INCIDENT#{number}"
+
+
+def incident_key(number: int) -> Key:
+    # One partition for all incident records, so `helpdesk incidents` is a Query rather than a Scan.
+    return (INCIDENTS_PK, f"INCIDENT#{number:08d}")
+
+
+OPEN_INCIDENTS_KEY: Key = ("INCOPEN", "OPEN")  # what detection compares new tickets with, read in intake's batch
+
+
+def incident_window_key(window_start_iso: str) -> Key:
+    return (f"INCSIG#{window_start_iso}", "RECENT")
 
 
 def resolved_state(resolved_at_iso: str) -> str:

@@ -11,11 +11,14 @@ from typing import Any
 from helpdesk.accounts.lookup import lookup_domains, pick_account
 from helpdesk.accounts.model import Account
 from helpdesk.adapters.aws.due import DueRepository
+from helpdesk.adapters.aws.incidents import IncidentRepository, candidates_of
 from helpdesk.adapters.aws.keys import (
     COUNTER_KEY,
+    OPEN_INCIDENTS_KEY,
     Key,
     account_key,
     inbound_key,
+    incident_window_key,
     message_id_key,
     policy_key,
     sender_domain_key,
@@ -36,6 +39,7 @@ from helpdesk.adapters.aws.records import (
 )
 from helpdesk.adapters.aws.table import Table, Write
 from helpdesk.adapters.aws.tickets import TicketRepository, ticket_from_item
+from helpdesk.incidents.model import OpenIncident, RecentTicket
 from helpdesk.intake.records import InboundRecord, SenderRecord
 from helpdesk.tickets.records import Ticket
 
@@ -45,8 +49,9 @@ TRANSACTION_LIMIT = 100
 class Found:
     """The answer to a `Lookup`, read back as typed records."""
 
-    def __init__(self, items: dict[Key, dict[str, Any]]) -> None:
+    def __init__(self, items: dict[Key, dict[str, Any]], watched: list[str] | None = None) -> None:
         self.items = items
+        self.watched = watched
 
     def inbound(self, ses_message_id: str) -> InboundRecord | None:
         item = self.items.get(inbound_key(ses_message_id))
@@ -78,6 +83,10 @@ class Found:
     def has_policy(self, digest: str) -> bool:
         return policy_key(digest) in self.items
 
+    def incident_candidates(self, starts: list[str]) -> tuple[list[OpenIncident], list[RecentTicket]] | None:
+        """Open incidents and recent signatures, if this batch asked for them (`Lookup.incident_watch`)."""
+        return candidates_of(self.items, starts) if self.watched == starts else None
+
 
 class Lookup:
     """Collects keys of many kinds and reads them in one BatchGetItem (one call in the common case)."""
@@ -85,6 +94,7 @@ class Lookup:
     def __init__(self, table: Table) -> None:
         self.table = table
         self.keys: list[Key] = []
+        self.watched: list[str] | None = None
 
     def inbound(self, ses_message_id: str) -> Lookup:
         self.keys.append(inbound_key(ses_message_id))
@@ -118,8 +128,14 @@ class Lookup:
         self.keys.append(policy_key(digest))
         return self
 
+    def incident_watch(self, starts: list[str]) -> Lookup:
+        """What incident detection reads, in the same batch: the open index and the detection windows."""
+        self.keys += [OPEN_INCIDENTS_KEY, *(incident_window_key(s) for s in starts)]
+        self.watched = starts
+        return self
+
     def fetch(self) -> Found:
-        return Found(self.table.get_many(self.keys) if self.keys else {})
+        return Found(self.table.get_many(self.keys) if self.keys else {}, self.watched)
 
 
 class Store:
@@ -136,6 +152,7 @@ class Store:
         self.counter = Counter(table)
         self.sms_windows = SmsWindows(table)
         self.ack_links = AckLinks(table)
+        self.incidents = IncidentRepository(table)
 
     def lookup(self) -> Lookup:
         return Lookup(self.table)

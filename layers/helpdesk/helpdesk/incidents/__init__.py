@@ -1,0 +1,1 @@
+"""Incidents: one problem reported by many customers, detected, linked, escalated and answered as one."""
