@@ -2,6 +2,7 @@
 
 Every change commits in one transaction with the incident's log entry and the due work it
 implies (the next cadence step, a fan-out). Fan-outs themselves are due work (`fanout.py`).
+Size: each staff action and its transaction sit together, so one reading shows what an action commits.
 """
 
 from __future__ import annotations
