@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from helpdesk.core.clock import local_text
+from helpdesk.messages.schedule import formal_review_due, working_moment
 from helpdesk.messages.wording import plain_duration
 from helpdesk.sla.targets import timezone_of
 from helpdesk.tickets.records import CLOCKS, Entry
@@ -82,8 +83,6 @@ def clock_rows(ctx: TicketContext, zone: ZoneInfo) -> list[dict[str, str]]:
 def review_context(ctx: TicketContext, entries: list[Entry], stage: str) -> dict[str, Any]:
     zone = ZoneInfo(timezone_of(ctx.policy, ctx.severity))
     resolved = ctx.ticket.resolved_at or ctx.ticket.created_at
-    from helpdesk.messages.resolution import formal_review_due, working_moment  # resolution imports this module
-
     if stage == "debrief":
         due = working_moment(ctx.policy, ctx.severity, resolved + timedelta(days=1), ctx.account.flags, always=True)
     else:
