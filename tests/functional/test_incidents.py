@@ -219,3 +219,19 @@ def test_the_report_counts_incidents_their_reach_and_time_to_first_update(runtim
     assert section.rows[0].minutes_to_first_update is not None and 6 <= section.rows[0].minutes_to_first_update <= 8
     assert "Incidents: 1 opened (0 resolved); 3 tickets from 2 accounts" in text(report, "Support")
     assert "incidents,all,customers_affected,3" in to_csv(report)
+
+
+def test_a_more_severe_report_joining_later_becomes_the_lead_and_raises_the_incident(runtime):
+    milder = [("Checkout payment errors for some customers",
+               "Some of our customers see an error at the payment step of checkout. Most orders still go through."),
+              ("Checkout payment step errors",
+               "A few customers get an error at the checkout payment step; other orders still go through."),
+              ("Checkout payment errors",
+               "Some shoppers get an error at the payment step of our checkout. Most orders still go through.")]
+    first = [report(runtime, i, f"shop{i % 2}.example", *milder[i]) for i in range(3)]
+    incident = runtime.store().incidents.get(1)
+    assert incident is not None and incident.tickets == set(first) and incident.severity in {"P1", "P2"}
+    worse = report(runtime, 5, "shop5.example", *OUTAGE[0])  # the whole checkout is down: P0
+    assert runtime.ticket(worse)["severity"] == "P0" and runtime.ticket(worse)["incident"] == "INC-1"
+    incident = runtime.store().incidents.get(1)
+    assert incident.severity == "P0" and incident.lead == worse

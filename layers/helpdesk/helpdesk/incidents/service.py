@@ -130,20 +130,21 @@ class IncidentDesk:
         assert incident is not None
         promoted = severity_rank(self.policy, me.severity) < severity_rank(self.policy, incident.severity)
         writes = [self.store.incidents.link(incident, me.ticket, me.account, me.arr, me.name, me.strategic,
-                                            me.hashes, now),
+                                            me.hashes, now, promote_to=(me.severity, me.ticket) if promoted else None),
                   self.store.incidents.index_link(incident, me.hashes, me.severity if promoted else None,
                                                   me.ticket if promoted else None),
                   self.store.incidents.add_entry(IncidentEntry(incident=incident.number, at=now, kind="linked",
                                                                key=str(me.ticket), actor=actor, ticket=me.ticket,
                                                                text=match.reason))]
         if promoted:
-            writes += self._promote(incident, me.severity, me.ticket, now)
+            writes += self._faster_cadence(incident, me.severity, now)
         return writes
 
-    def _promote(self, incident: OpenIncident, severity: str, lead: int, now: datetime) -> list[Write]:
-        """The incident takes the more severe ticket's severity and chain, and its faster cadence (a cadence
-        step of its own: whichever step comes first sends, the other finds the update sent and waits)."""
-        writes = [self.store.incidents.promote(incident.number, severity, lead)]
+    def _faster_cadence(self, incident: OpenIncident, severity: str, now: datetime) -> list[Write]:
+        """A promoted incident (its new severity and lead are set by the link itself, in the same write)
+        takes the faster cadence as a step of its own: whichever step comes first sends, the other
+        finds the update sent and waits."""
+        writes: list[Write] = []
         every = self.policy.severities[severity].update_every
         if every:
             item = cadence_item(incident.number, 1, now + every)

@@ -116,21 +116,29 @@ class IncidentRepository:
         if hashes and len(summary.signatures) < SIGNATURES_KEPT:
             raw.append("#inc.signatures = list_append(#inc.signatures, :sig)")
             values[":sig"] = [hashes]
+        names = {"#inc": _open_attribute(summary.number)}
         if severity and lead is not None:
-            raw += ["#inc.severity = :sev", "#inc.lead = :lead"]
+            raw += ["#inc.severity = :sev", "#inc.#lead = :lead"]  # LEAD is a DynamoDB reserved word
             values.update({":sev": severity, ":lead": lead})
-        return Update(*OPEN_INCIDENTS_KEY, raw_sets=raw, names={"#inc": _open_attribute(summary.number)},
+            names["#lead"] = "lead"
+        return Update(*OPEN_INCIDENTS_KEY, raw_sets=raw, names=names,
                       values=values, condition="attribute_exists(#inc)", label="incident_index").write()
 
     def index_close(self, number: int) -> Write:
         return Update(*OPEN_INCIDENTS_KEY, removes=[_open_attribute(number)], label="incident_index").write()
 
     def link(self, incident: OpenIncident, ticket: int, account: str, arr: float, name: str, strategic: bool,
-             hashes: list[int], now: datetime) -> Write:
-        """Add a ticket (and its account) to an open incident; writing it twice changes nothing more."""
+             hashes: list[int], now: datetime, promote_to: tuple[str, int] | None = None) -> Write:
+        """Add a ticket (and its account) to an open incident; writing it twice changes nothing more.
+        `promote_to` (severity, lead): a more severe ticket joined, so the incident takes its severity
+        and its chain in the same write (a transaction may touch the item once)."""
         names = {"#acc": "accounts", "#names": "account_names", "#dom": account, "#status": "status"}
         raw = ["#acc.#dom = :arr", "#names.#dom = :name", "updated_at = :now"]
         values: dict[str, Any] = {":arr": arr, ":name": name, ":now": iso(now), ":open": "open"}
+        if promote_to is not None:
+            raw += ["severity = :sev", "#lead = :lead"]
+            names["#lead"] = "lead"  # a DynamoDB reserved word
+            values.update({":sev": promote_to[0], ":lead": promote_to[1]})
         if hashes and len(incident.signatures) < SIGNATURES_KEPT:
             raw.append("signatures = list_append(if_not_exists(signatures, :none), :sig)")
             values.update({":none": [], ":sig": [hashes]})
@@ -188,7 +196,3 @@ class IncidentRepository:
         return Update(pk, sk, raw_sets=["first_update_at = if_not_exists(first_update_at, :now)"],
                       values={":now": iso(now)}, condition="attribute_exists(PK)", label="incident").write()
 
-    def promote(self, number: int, severity: str, lead: int) -> Write:
-        """A more severe ticket joined: the incident takes its severity and its chain."""
-        pk, sk = incident_key(number)
-        return Update(pk, sk, sets={"severity": severity, "lead": lead}, label="incident").write()
