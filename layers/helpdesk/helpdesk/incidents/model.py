@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from helpdesk.core.clock import iso
+
 IncidentStatus = Literal["open", "resolved"]
 _ID = re.compile(r"^\s*(?:inc-?)?(\d+)\s*$", re.IGNORECASE)
 SIGNATURES_KEPT = 20  # member signatures an open incident compares new tickets against
@@ -92,7 +94,7 @@ class IncidentEntry(BaseModel):
 
     @property
     def id(self) -> str:
-        return f"{self.at.strftime('%Y-%m-%dT%H:%M:%SZ')}#{self.kind}#{self.key}"
+        return f"{iso(self.at)}#{self.kind}#{self.key}"
 
 
 class RecentTicket(BaseModel):

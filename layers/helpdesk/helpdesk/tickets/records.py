@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from helpdesk.core.clock import iso
 from helpdesk.tickets.values import ClockOutcome, HealthWatch, KbArticle, Verdicts
 
 __all__ = ["ClockOutcome", "Entry", "HealthWatch", "KbArticle", "Ticket", "TicketPatch", "Verdicts"]
@@ -275,7 +276,7 @@ class Entry(BaseModel):
     @property
     def id(self) -> str:
         """Unique within the ticket and ordered by time: how other records refer to this entry."""
-        return f"{self.at.strftime('%Y-%m-%dT%H:%M:%SZ')}#{self.kind}#{self.key}"
+        return f"{iso(self.at)}#{self.kind}#{self.key}"
 
 
 class TicketPatch(BaseModel):
